@@ -5,9 +5,10 @@
 import { isUhfError } from '../../shared/errors.ts';
 import type { CliIo, Command } from './command.ts';
 import { infoCommand } from './info.ts';
+import { reconCommand } from './recon.ts';
 import { simulateCommand } from './simulate.ts';
 
-const COMMANDS: Command[] = [infoCommand, simulateCommand];
+const COMMANDS: Command[] = [infoCommand, reconCommand, simulateCommand];
 
 function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

@@ -13,6 +13,7 @@ import { readAll } from '../helpers/ismrmrd.ts';
 import { generateSheppLogan, run, tempDir } from '../helpers/peers.ts';
 
 const READ_MEMORY = join(import.meta.dirname, '..', '..', 'recon', 'bench', 'read-memory.ts');
+const REGISTER_TS = join(import.meta.dirname, '..', '..', 'recon', 'hosts', 'register-ts.mjs');
 
 const tmp = tempDir();
 afterAll(() => tmp.cleanup());
@@ -35,7 +36,7 @@ describe('ISMRMRD streaming memory', () => {
     expect(statSync(big).size).toBeGreaterThan(300 * MB);
 
     // Measure in a fresh process: its WASM heap starts small, so any growth is the reader's.
-    const report = JSON.parse(run(process.execPath, ['--import', 'tsx', READ_MEMORY, big])) as ReadMemoryReport;
+    const report = JSON.parse(run(process.execPath, ['--import', REGISTER_TS, READ_MEMORY, big])) as ReadMemoryReport;
     expect(report.rows).toBe(rows);
     expect(report.bytes).toBe(rows * line.data.byteLength);
     const heapGrowth = report.wasmHeapEndMB - report.wasmHeapStartMB;

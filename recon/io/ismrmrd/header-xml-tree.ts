@@ -43,7 +43,6 @@ const XMLNS_NS = 'http://www.w3.org/2000/xmlns/';
 const NAME_RE = /[A-Za-z_:\u00C0-\u00D6\u00D8-\u00F6\u00F8-\u02FF\u0370-\u037D\u037F-\u1FFF\u200C-\u200D\u2070-\u218F\u2C00-\u2FEF\u3001-\uD7FF\uF900-\uFDCF\uFDF0-\uFFFD\uD800-\uDBFF][A-Za-z0-9_:.\-\u00B7\u00C0-\u00D6\u00D8-\u00F6\u00F8-\u037D\u037F-\u1FFF\u200C-\u200D\u203F-\u2040\u2070-\u218F\u2C00-\u2FEF\u3001-\uD7FF\uF900-\uFDCF\uFDF0-\uFFFD\uD800-\uDFFF]*/y;
 const WS_RE = /[ \t\r\n]*/y;
 /** Characters XML 1.0 forbids anywhere in a document. */
-// eslint-disable-next-line no-control-regex
 const ILLEGAL_CHAR_RE = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/;
 
 const PREDEFINED: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
@@ -56,6 +55,8 @@ interface Frame {
 
 class Reader {
   private pos = 0;
+  /** 1 when the document starts with a byte-order mark. */
+  private docStart = 0;
   constructor(private readonly s: string) {}
 
   fail(message: string, at: number = this.pos): never {
@@ -112,7 +113,7 @@ class Reader {
     const start = this.pos;
     this.pos += 2;
     const target = this.name('a processing-instruction target');
-    if (target.toLowerCase() === 'xml' && start !== 0) this.fail('XML declaration not at the start of the document', start);
+    if (target.toLowerCase() === 'xml' && start !== this.docStart) this.fail('XML declaration not at the start of the document', start);
     this.until('?>', 'processing instruction');
   }
 
@@ -201,7 +202,7 @@ class Reader {
 
   parse(): XmlElement {
     const s = this.s;
-    if (s.charCodeAt(0) === 0xfeff) this.pos = 1;
+    if (s.charCodeAt(0) === 0xfeff) this.pos = this.docStart = 1;
     const bad = ILLEGAL_CHAR_RE.exec(s);
     if (bad) this.fail(`illegal character U+${bad[0].charCodeAt(0).toString(16).padStart(4, '0').toUpperCase()}`, bad.index);
 
@@ -246,6 +247,7 @@ class Reader {
         this.pos += 2;
         const name = this.name('an element name');
         this.skipWs();
+        if (this.pos >= s.length) this.fail(`unexpected end of input inside </${name}`);
         if (s[this.pos] !== '>') this.fail(`expected '>' to end </${name}`);
         this.pos++;
         if (!top) this.fail(`unexpected </${name}>`, at);

@@ -5,7 +5,7 @@
  * add the XML, then grow and fill the table block by block. The file is built under
  * a temporary name beside the target and renamed only when complete.
  */
-import { copyFileSync, renameSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, renameSync, rmSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UhfError } from '../../../shared/errors.ts';
@@ -33,6 +33,7 @@ export async function writeIsmrmrd(
   const target = resolve(path);
   const tmp = join(dirname(target), `.${basename(target)}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`);
   const xml = typeof header === 'string' ? header : serializeIsmrmrdHeader(header);
+  if (!existsSync(dirname(target))) throw new UhfError('OUTPUT_WRITE_FAILED', `the directory ${dirname(target)} does not exist`, { file: path });
   try {
     copyFileSync(TEMPLATE_PATH, tmp);
   } catch (e) {

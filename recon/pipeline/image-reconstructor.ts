@@ -1,0 +1,37 @@
+/**
+ * Where buffers become images: in the calling thread, or on a pool of worker
+ * threads (all cores). The pipeline sees one interface and never which it got.
+ */
+import type { KspaceBuffer } from './kspace-buffer.ts';
+import { reconstructImage, type ImageOutput, type ImageRecipe } from './reconstruct-image.ts';
+import { WorkerPool } from '../hosts/worker-pool.ts';
+
+export interface ImageReconstructor {
+  readonly threads: number;
+  reconstruct(buffer: KspaceBuffer, recipe: ImageRecipe): Promise<ImageOutput>;
+  /** Jobs not yet finished (for back-pressure). */
+  readonly inFlight: number;
+  close(): Promise<void>;
+}
+
+export function inlineReconstructor(): ImageReconstructor {
+  return {
+    threads: 0,
+    inFlight: 0,
+    reconstruct: async (b, r) => reconstructImage(b, r),
+    close: async () => {},
+  };
+}
+
+export function pooledReconstructor(threads: number): ImageReconstructor {
+  const pool = new WorkerPool<{ buffer: KspaceBuffer; recipe: ImageRecipe }, ImageOutput>(new URL('../hosts/image.worker.ts', import.meta.url), threads);
+  return {
+    threads,
+    get inFlight() {
+      return pool.inFlight;
+    },
+    // The buffer's samples move to the worker (transferred, not copied).
+    reconstruct: (buffer, recipe) => pool.run({ buffer, recipe }, [buffer.data.buffer as ArrayBuffer]),
+    close: () => pool.close(),
+  };
+}

@@ -1,0 +1,116 @@
+/**
+ * One k-space buffer → one image: averages, partial Fourier, inverse FFT, the
+ * recon grid (resolution and field of view), coil combination. Pure and
+ * self-contained, so it runs the same in the main thread or a worker.
+ */
+import { combineRss, combineWithMaps } from '../algorithms/coil-combine.ts';
+import { inatiMaps, walshMaps } from '../algorithms/coil-maps.ts';
+import { homodyne, pocs, zeroFill, type SampledRanges } from '../algorithms/partial-fourier.ts';
+import { fftc, ifftc } from '../fft/index.ts';
+import { normaliseAverages, sampledExtent, type KspaceBuffer } from './kspace-buffer.ts';
+import { resizeCentred } from './resize.ts';
+
+export type CombineMethod = 'rss' | 'walsh' | 'inati';
+export type PartialFourierMethod = 'zerofill' | 'pocs' | 'homodyne';
+
+export interface ImageRecipe {
+  is3D: boolean;
+  /** Recon matrix [x, y, z]. */
+  reconMatrix: readonly [number, number, number];
+  /** k-space sizes that give the recon voxel size over the buffer's FOV [ro, e1, e2]. */
+  gridMatrix: readonly [number, number, number];
+  combine: CombineMethod;
+  partialFourier: PartialFourierMethod;
+  /** Only with map-based combination (RSS has no phase). */
+  keepPhase: boolean;
+}
+
+export interface ImageOutput {
+  /** [x y z] */
+  magnitude: Float32Array;
+  /** [x y z] radians, when keepPhase. */
+  phase?: Float32Array;
+  /** What was done, for the report. */
+  partialFourier?: { axes: string[]; method: PartialFourierMethod };
+}
+
+/** An axis counts as partial Fourier when one side of the centre is < 90 % of the other. */
+function asymmetric(range: readonly [number, number], n: number): boolean {
+  const c = Math.floor(n / 2);
+  const lo = c - range[0];
+  const hi = range[1] - c;
+  return Math.min(lo, hi) < 0.9 * Math.max(lo, hi) && range[0] <= c && range[1] >= c;
+}
+
+export function reconstructImage(b: KspaceBuffer, recipe: ImageRecipe): ImageOutput {
+  normaliseAverages(b);
+  const nc = b.dims[3];
+  let [n0, n1, n2] = b.dims;
+  let data = b.data;
+  const ext = sampledExtent(b);
+  const ranges: SampledRanges = {};
+  const pfAxes: string[] = [];
+  if (ext) {
+    if (b.roRange[1] >= 0 && asymmetric(b.roRange, n0)) {
+      ranges.ro = b.roRange;
+      pfAxes.push('readout');
+    }
+    if (asymmetric(ext.e1, n1)) {
+      ranges.e1 = ext.e1;
+      pfAxes.push('e1');
+    }
+    if (recipe.is3D && asymmetric(ext.e2, n2)) {
+      ranges.e2 = ext.e2;
+      pfAxes.push('e2');
+    }
+  }
+  let inImageSpace = false;
+  if (pfAxes.length && recipe.partialFourier !== 'zerofill') {
+    if (recipe.partialFourier === 'pocs') data = pocs(data, [n0, n1, n2, nc], ranges);
+    else {
+      data = homodyne(data, [n0, n1, n2, nc], ranges, { output: recipe.combine === 'rss' ? 'real' : 'rephased' });
+      inImageSpace = true;
+    }
+  } else if (pfAxes.length) {
+    data = zeroFill(data, [n0, n1, n2, nc], ranges);
+  }
+  // Resolution: zero-fill (or crop) k-space to the grid whose voxel is the recon voxel.
+  const g = recipe.gridMatrix;
+  const target = [g[0], g[1], recipe.is3D ? g[2] : 1, nc];
+  if (inImageSpace && (target[0] !== n0 || target[1] !== n1 || target[2] !== n2)) {
+    // Homodyne already gave images: go back to k-space for the interpolation.
+    fftc(data, [n0, n1, n2, nc], recipe.is3D ? [0, 1, 2] : [0, 1]);
+    inImageSpace = false;
+  }
+  data = resizeCentred(data, [n0, n1, n2, nc], target);
+  [n0, n1, n2] = [target[0]!, target[1]!, target[2]!];
+  if (!inImageSpace) ifftc(data, [n0, n1, n2, nc], recipe.is3D ? [0, 1, 2] : [0, 1]);
+  // Field of view: crop (or pad) the image to the recon matrix.
+  const [rx, ry, rz] = recipe.reconMatrix;
+  const out = [rx, ry, recipe.is3D ? rz : 1] as const;
+  data = resizeCentred(data, [n0, n1, n2, nc], [out[0], out[1], out[2], nc]);
+  const dims = out;
+  const voxels = dims[0] * dims[1] * dims[2];
+  let magnitude: Float32Array;
+  let phase: Float32Array | undefined;
+  if (recipe.combine === 'rss') {
+    // A root sum of squares has no phase: keepPhase needs map-based combination.
+    magnitude = combineRss(data, dims, nc);
+  } else {
+    const maps = recipe.combine === 'walsh' ? walshMaps(data, dims, nc) : inatiMaps(data, dims, nc);
+    const complex = combineWithMaps(data, maps, dims, nc);
+    magnitude = new Float32Array(voxels);
+    if (recipe.keepPhase) phase = new Float32Array(voxels);
+    for (let v = 0; v < voxels; v++) {
+      const re = complex[2 * v]!;
+      const im = complex[2 * v + 1]!;
+      magnitude[v] = Math.hypot(re, im);
+      if (phase) phase[v] = Math.atan2(im, re);
+    }
+  }
+  return {
+    magnitude,
+    ...(phase ? { phase } : {}),
+    ...(pfAxes.length ? { partialFourier: { axes: pfAxes, method: recipe.partialFourier } } : {}),
+  };
+}

@@ -1,0 +1,286 @@
+/**
+ * The Cartesian reconstruction of one ISMRMRD file, streamed:
+ * acquisition blocks → noise covariance → prewhitening → discard / oversampling
+ * removal → k-space buffers (any arrival order) → [coil compression] → images
+ * (worker threads) → volumes with geometry. Memory holds the images in flight,
+ * never the raw file.
+ */
+import { UhfError } from '../../shared/errors.ts';
+import { hasFlag, type AcquisitionHeader, type AcqFlagName } from '../../shared/ismrmrd.ts';
+import { NoiseCovariance, prewhitener, applyPrewhitener, type Prewhitener } from '../algorithms/noise-prewhitening.ts';
+import { coilCompression, compressCoils, type CoilCompression } from '../algorithms/coil-compression.ts';
+import { openIsmrmrd } from '../io/ismrmrd/reader.ts';
+import { KspaceAccumulator } from './accumulate.ts';
+import { assembleVolumes, type AssembledVolume, type ReconImage } from './assemble.ts';
+import { inlineReconstructor, pooledReconstructor, type ImageReconstructor } from './image-reconstructor.ts';
+import type { KspaceBuffer } from './kspace-buffer.ts';
+import { DEFAULTS, type ReconOptions, type ResolvedOptions } from './options.ts';
+import { makePlan, type ReconPlan } from './plan.ts';
+import { discardSamples, removeOversampling } from './readout.ts';
+import type { ImageRecipe } from './reconstruct-image.ts';
+import { StageTimer } from './stage-timer.ts';
+import { defaultWorkerCount } from '../hosts/worker-pool.ts';
+
+/** Readouts that are not image data for a Cartesian recon. */
+const NOT_IMAGE: AcqFlagName[] = [
+  'IS_NAVIGATION_DATA', 'IS_PHASECORR_DATA', 'IS_DUMMYSCAN_DATA', 'IS_HPFEEDBACK_DATA', 'IS_RTFEEDBACK_DATA',
+  'IS_SURFACECOILCORRECTIONSCAN_DATA', 'IS_PHASE_STABILIZATION_REFERENCE', 'IS_PHASE_STABILIZATION',
+];
+
+export interface ReconReport {
+  input: string;
+  backend: 'cpu';
+  backendReason: string;
+  threads: number;
+  parameters: Record<string, unknown>;
+  plan: {
+    encodedMatrix: [number, number, number];
+    reconMatrix: [number, number, number];
+    bufferMatrix: [number, number, number];
+    readoutOversamplingRemoved: boolean;
+    is3D: boolean;
+    acceleration: [number, number];
+  };
+  counts: {
+    acquisitions: number;
+    imaging: number;
+    noise: number;
+    calibrationOnly: number;
+    skipped: number;
+    outsideLimits: number;
+    images: number;
+    maxImagesInFlight: number;
+  };
+  noise: { readouts: number; prewhitened: boolean; noiseDwellUs?: number; dataDwellUs?: number; bandwidthScale?: number; channelSigmas?: number[] };
+  coilCompression?: { from: number; to: number; energyKept: number };
+  partialFourier?: { axes: string[]; method: string };
+  geometryFallback?: string;
+  timingsMs: Record<string, number>;
+  peakRssMB: number;
+  warnings: string[];
+}
+
+export interface ReconResult {
+  volumes: AssembledVolume[];
+  report: ReconReport;
+}
+
+export async function reconstructFile(path: string, options: ReconOptions = {}): Promise<ReconResult> {
+  const o: ResolvedOptions = { ...DEFAULTS, ...options };
+  const timer = new StageTimer();
+  const warnings: string[] = [];
+  if (o.backend === 'webgpu') throw new UhfError('BACKEND_UNAVAILABLE', 'the WebGPU backend is not available yet; use --backend cpu');
+  if (o.phase && o.combine === 'rss') throw new UhfError('BAD_ARGUMENT', 'a phase image needs map-based coil combination: use --combine walsh or inati with --phase');
+  const reader = await timer.timeAsync('open', () => openIsmrmrd(path));
+  let reconstructor: ImageReconstructor | undefined;
+  try {
+    const plan = makePlan(reader.header, path);
+    checkParallelImaging(plan, o.pi, path, warnings);
+    // Worker threads pay a start-up cost (~0.3 s each): use them when there are
+    // several images to share out.
+    const threads = Math.min(o.workers ?? defaultWorkerCount(), expectedImages(plan));
+    reconstructor = threads > 1 ? pooledReconstructor(threads) : inlineReconstructor();
+    const recipe = imageRecipe(plan, o);
+    const maxAverage = plan.encoding.encodingLimits.average?.maximum ?? 0;
+    const acc = new KspaceAccumulator(plan, path, maxAverage);
+    const noise = { cov: null as NoiseCovariance | null, whitener: null as Prewhitener | null, decided: false, lateNoise: 0 };
+    const counts = { acquisitions: reader.count, imaging: 0, noise: 0, calibrationOnly: 0, skipped: 0, outsideLimits: 0, images: 0, maxImagesInFlight: 0 };
+    let cc: CoilCompression | undefined;
+    let pf: ReconReport['partialFourier'];
+    const images: ReconImage[] = [];
+    const pending = new Set<Promise<void>>();
+    const maxPending = Math.max(2, 2 * Math.max(1, reconstructor.threads));
+
+    const submit = (b: KspaceBuffer) => {
+      if (o.coils !== undefined && o.coils < b.dims[3]) {
+        cc ??= timer.time('coil compression', () => compressionFor(b, o.coils!));
+        b = timer.time('coil compression', () => compressBuffer(b, cc!));
+      }
+      const key = b.key;
+      const first = b.first;
+      const job = reconstructor!.reconstruct(b, recipe).then((out) => {
+        images.push({ key, dims: [recipe.reconMatrix[0], recipe.reconMatrix[1], recipe.is3D ? recipe.reconMatrix[2] : 1], magnitude: out.magnitude, ...(out.phase ? { phase: out.phase } : {}), first });
+        pf ??= out.partialFourier;
+        counts.images++;
+      });
+      const tracked = job.finally(() => pending.delete(tracked));
+      pending.add(tracked);
+      counts.maxImagesInFlight = Math.max(counts.maxImagesInFlight, pending.size);
+    };
+
+    const reconStart = performance.now();
+    for (const block of reader.blocks({ blockSize: o.blockSize, ...(o.signal ? { signal: o.signal } : {}) })) {
+      o.onProgress?.({ stage: 'reading and preparing', fraction: (0.9 * block.start) / Math.max(1, reader.count) });
+      timer.time('prepare', () => {
+        for (const a of block.acquisitions) {
+          const h = a.head;
+          if (hasFlag(h.flags, 'IS_NOISE_MEASUREMENT')) {
+            counts.noise++;
+            if (noise.decided) {
+              noise.lateNoise++;
+              continue;
+            }
+            noise.cov ??= new NoiseCovariance(h.activeChannels);
+            noise.cov.add(a.data, h.activeChannels, h.numberOfSamples, h.sampleTimeUs);
+            continue;
+          }
+          if (NOT_IMAGE.some((f) => hasFlag(h.flags, f))) {
+            counts.skipped++;
+            continue;
+          }
+          if (hasFlag(h.flags, 'IS_PARALLEL_CALIBRATION')) {
+            counts.calibrationOnly++;
+            continue;
+          }
+          if (h.encodingSpaceRef !== plan.encodingIndex) {
+            counts.skipped++;
+            continue;
+          }
+          if (!noise.decided) decideWhitening(noise, h, plan, o.prewhiten, warnings, path);
+          counts.imaging++;
+          const data = noise.whitener ? applyPrewhitener(noise.whitener, Float32Array.from(a.data), h.activeChannels, h.numberOfSamples) : a.data;
+          let r = { data, channels: h.activeChannels, samples: h.numberOfSamples, centerSample: h.centerSample };
+          r = discardSamples(r, h.discardPre, h.discardPost);
+          r = removeOversampling(r, plan.readoutKeepFraction);
+          for (const b of acc.add(h, r)) submit(b);
+        }
+      });
+      // Back-pressure: never hold more than a few images in flight.
+      while (pending.size >= maxPending) await timer.timeAsync('reconstruct (waiting)', () => Promise.race(pending));
+    }
+    for (const b of acc.finish()) submit(b);
+    o.onProgress?.({ stage: 'reconstructing images', fraction: 0.92 });
+    await timer.timeAsync('reconstruct (waiting)', () => Promise.all(pending));
+    timer.ms['reconstruct'] = performance.now() - reconStart;
+    counts.outsideLimits = acc.report.outsideLimits;
+    if (counts.outsideLimits) warnings.push(`${counts.outsideLimits} readouts lie outside the encoded matrix and were ignored`);
+    if (acc.report.closedAtEnd && acc.report.maxOpenBuffers > 8) {
+      warnings.push(`${acc.report.closedAtEnd} images had no LAST_IN_SLICE flag and were held until the end of the file`);
+    }
+    if (noise.lateNoise) warnings.push(`${noise.lateNoise} noise readouts came after imaging data and were not used`);
+    if (counts.calibrationOnly) warnings.push(`${counts.calibrationOnly} calibration-only readouts were not used (no parallel imaging in this reconstruction)`);
+    o.onProgress?.({ stage: 'assembling volumes', fraction: 0.96 });
+    const trSec = reader.header.sequenceParameters?.TRMs[0] ? reader.header.sequenceParameters.TRMs[0] / 1000 : undefined;
+    const assembled = timer.time('assemble', () => assembleVolumes(images, plan, path, trSec));
+    warnings.push(...assembled.warnings);
+    o.onProgress?.({ stage: 'done', fraction: 1 });
+    const enc = plan.encoding.encodedSpace.matrixSize;
+    const report: ReconReport = {
+      input: path,
+      backend: 'cpu',
+      backendReason: o.backend === 'cpu' ? 'requested' : 'the CPU backend is the only one available in this build',
+      threads: reconstructor.threads,
+      parameters: { combine: o.combine, partialFourier: o.partialFourier, prewhiten: o.prewhiten, coils: o.coils ?? null, phase: o.phase, pi: o.pi },
+      plan: {
+        encodedMatrix: [enc.x, enc.y, enc.z],
+        reconMatrix: plan.reconMatrix,
+        bufferMatrix: [plan.bufferRo, plan.bufferE1, plan.bufferE2],
+        readoutOversamplingRemoved: plan.readoutKeepFraction < 1,
+        is3D: plan.is3D,
+        acceleration: plan.acceleration,
+      },
+      counts,
+      noise: noiseReport(noise),
+      ...(cc ? { coilCompression: { from: cc.channels, to: cc.virtualCoils, energyKept: cc.energyFraction } } : {}),
+      ...(pf ? { partialFourier: pf } : {}),
+      ...(assembled.geometryFallback ? { geometryFallback: assembled.geometryFallback } : {}),
+      timingsMs: timer.ms,
+      peakRssMB: timer.peakRssMB,
+      warnings,
+    };
+    return { volumes: assembled.volumes, report };
+  } finally {
+    await reconstructor?.close();
+    reader.close();
+  }
+}
+
+/** Images the header announces (slices × contrasts × phases × repetitions × sets). */
+function expectedImages(plan: ReconPlan): number {
+  const l = plan.encoding.encodingLimits;
+  const n = (x: { maximum: number } | undefined) => (x ? x.maximum + 1 : 1);
+  return n(l.slice) * n(l.contrast) * n(l.phase) * n(l.repetition) * n(l.set);
+}
+
+function checkParallelImaging(plan: ReconPlan, pi: string, file: string, warnings: string[]): void {
+  const [r1, r2] = plan.acceleration;
+  if (r1 * r2 <= 1) return;
+  if (pi === 'none') {
+    warnings.push(`the data are undersampled (R = ${r1}×${r2}) and parallel imaging is off: the image is zero-filled and aliased`);
+    return;
+  }
+  throw new UhfError('UNSUPPORTED_DATA', `the data are undersampled (R = ${r1}×${r2}): parallel imaging (GRAPPA/SENSE) is not available in this version; --pi none gives a zero-filled, aliased image`, { file });
+}
+
+function imageRecipe(plan: ReconPlan, o: ResolvedOptions): ImageRecipe {
+  const grid = (a: 0 | 1 | 2, n: number) => {
+    const bufferFov = plan.bufferFovMm[a];
+    const reconVoxel = plan.reconFovMm[a] / plan.reconMatrix[a];
+    return bufferFov > 0 && reconVoxel > 0 ? Math.max(1, Math.round(bufferFov / reconVoxel)) : n;
+  };
+  return {
+    is3D: plan.is3D,
+    reconMatrix: plan.reconMatrix,
+    gridMatrix: [grid(0, plan.bufferRo), grid(1, plan.bufferE1), plan.is3D ? grid(2, plan.bufferE2) : 1],
+    combine: o.combine,
+    partialFourier: o.partialFourier,
+    keepPhase: o.phase,
+  };
+}
+
+function decideWhitening(
+  noise: { cov: NoiseCovariance | null; whitener: Prewhitener | null; decided: boolean },
+  first: AcquisitionHeader,
+  plan: ReconPlan,
+  mode: 'auto' | 'off',
+  warnings: string[],
+  file: string,
+): void {
+  noise.decided = true;
+  if (mode === 'off' || !noise.cov) return;
+  if (noise.cov.channels !== first.activeChannels) {
+    throw new UhfError('UNSUPPORTED_DATA', `noise readouts have ${noise.cov.channels} channels, imaging readouts ${first.activeChannels}`, { file });
+  }
+  noise.whitener = prewhitener(noise.cov, { dataDwellUs: first.sampleTimeUs, receiverNoiseBandwidth: plan.receiverNoiseBandwidth });
+  if (noise.cov.count < 10 * noise.cov.channels) {
+    warnings.push(`only ${noise.cov.count} noise samples for ${noise.cov.channels} channels: the noise covariance is poorly estimated`);
+  }
+  (noise as { dataDwellUs?: number }).dataDwellUs = first.sampleTimeUs;
+}
+
+function noiseReport(noise: { cov: NoiseCovariance | null; whitener: Prewhitener | null }): ReconReport['noise'] {
+  if (!noise.cov) return { readouts: 0, prewhitened: false };
+  return {
+    readouts: noise.cov.readoutCount,
+    prewhitened: Boolean(noise.whitener),
+    noiseDwellUs: noise.cov.dwellUs,
+    ...((noise as { dataDwellUs?: number }).dataDwellUs !== undefined ? { dataDwellUs: (noise as { dataDwellUs?: number }).dataDwellUs } : {}),
+    ...(noise.whitener ? { bandwidthScale: noise.whitener.scale } : {}),
+    channelSigmas: Array.from(noise.cov.channelSigmas()),
+  };
+}
+
+/** Compression from the central k-space lines of the first image (BART cc / Gadgetron eigen-channel). */
+function compressionFor(b: KspaceBuffer, virtualCoils: number): CoilCompression {
+  const [n0, n1, n2, nc] = b.dims;
+  const half = Math.min(12, Math.floor(n1 / 2));
+  const c1 = Math.floor(n1 / 2);
+  const lines: number[] = [];
+  for (let k = 0; k < n2; k++) for (let j = c1 - half; j < c1 + half; j++) if (b.lineCount[j + n1 * k]) lines.push(j + n1 * k);
+  const samples = lines.length * n0;
+  const calib = new Float32Array(2 * nc * samples);
+  for (let c = 0; c < nc; c++) {
+    lines.forEach((line, i) => {
+      const src = 2 * n0 * (line + n1 * n2 * c);
+      calib.set(b.data.subarray(src, src + 2 * n0), 2 * (c * samples + i * n0));
+    });
+  }
+  return coilCompression(calib, nc, samples, { virtualCoils });
+}
+
+function compressBuffer(b: KspaceBuffer, cc: CoilCompression): KspaceBuffer {
+  const [n0, n1, n2] = b.dims;
+  const samples = n0 * n1 * n2;
+  const data = compressCoils(cc, b.data, samples, new Float32Array(2 * cc.virtualCoils * samples));
+  return { ...b, dims: [n0, n1, n2, cc.virtualCoils], data };
+}
