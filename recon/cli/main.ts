@@ -4,11 +4,12 @@
  */
 import { isUhfError } from '../../shared/errors.ts';
 import type { CliIo, Command } from './command.ts';
+import { demoCommand } from './demo.ts';
 import { infoCommand } from './info.ts';
 import { reconCommand } from './recon.ts';
 import { simulateCommand } from './simulate.ts';
 
-const COMMANDS: Command[] = [infoCommand, reconCommand, simulateCommand];
+const COMMANDS: Command[] = [infoCommand, reconCommand, simulateCommand, demoCommand];
 
 function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
