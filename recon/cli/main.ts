@@ -4,12 +4,14 @@
  */
 import { isUhfError } from '../../shared/errors.ts';
 import type { CliIo, Command } from './command.ts';
+import { glmCommand } from './glm.ts';
+import { benchCommand } from './bench.ts';
 import { demoCommand } from './demo.ts';
 import { infoCommand } from './info.ts';
 import { reconCommand } from './recon.ts';
 import { simulateCommand } from './simulate.ts';
 
-const COMMANDS: Command[] = [infoCommand, reconCommand, simulateCommand, demoCommand];
+const COMMANDS: Command[] = [infoCommand, reconCommand, simulateCommand, demoCommand, benchCommand, glmCommand];
 
 function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

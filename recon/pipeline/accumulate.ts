@@ -53,10 +53,12 @@ export class KspaceAccumulator {
     }
     const [n0, n1, n2] = b.dims;
     const line = e1 + n1 * e2;
+    const firstVisit = b.lineCount[line] === 0;
     for (let c = 0; c < r.channels; c++) {
       const src = 2 * c * r.samples;
       const dst = 2 * (roOffset + n0 * (line + n1 * n2 * c));
-      for (let i = 0; i < 2 * r.samples; i++) b.data[dst + i]! += r.data[src + i]!;
+      if (firstVisit) b.data.set(r.data.subarray(src, src + 2 * r.samples), dst);
+      else for (let i = 0; i < 2 * r.samples; i++) b.data[dst + i]! += r.data[src + i]!;
     }
     b.lineCount[line]!++;
     b.roRange = [Math.min(b.roRange[0], roOffset), Math.max(b.roRange[1], roOffset + r.samples - 1)];

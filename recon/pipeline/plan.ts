@@ -11,12 +11,12 @@ export interface ReconPlan {
   encoding: Encoding;
   /** True when the encoding is 3D (kz phase encoding): e2 is transformed. */
   is3D: boolean;
-  /** Readout length after oversampling removal (the k-space buffer's ro size). */
+  /** Readout length of the k-space buffer (the encoded matrix: oversampling is removed in image space). */
   bufferRo: number;
   /** Encoded matrix e1, e2 (buffer sizes). */
   bufferE1: number;
   bufferE2: number;
-  /** Factor applied to readout length when removing oversampling (1 = none). */
+  /** Fraction of the encoded readout FOV that the recon keeps (0.5 for 2× oversampling; 1 = none). */
   readoutKeepFraction: number;
   /** k-space centre line of e1/e2 in acquisition indices (from the encoding limits). */
   centerE1: number;
@@ -25,7 +25,7 @@ export interface ReconPlan {
   reconMatrix: [number, number, number];
   /** Recon FOV mm [x, y, z]; z = slice thickness (2D) or slab (3D). */
   reconFovMm: [number, number, number];
-  /** Encoded FOV after oversampling removal, mm, [ro, e1, e2]. */
+  /** Encoded FOV covered by the k-space buffer, mm, [ro, e1, e2]. */
   bufferFovMm: [number, number, number];
   acceleration: [number, number];
   receiverNoiseBandwidth: number;
@@ -45,7 +45,10 @@ export function makePlan(header: IsmrmrdHeader, file: string, encodingIndex = 0)
   const r = enc.reconSpace;
   // Readout oversampling: the encoded FOV along x is larger than the recon FOV.
   const keep = e.fieldOfViewMm.x > r.fieldOfViewMm.x * 1.001 && r.fieldOfViewMm.x > 0 ? r.fieldOfViewMm.x / e.fieldOfViewMm.x : 1;
-  const bufferRo = Math.round(e.matrixSize.x * keep);
+  // The whole encoded readout is buffered: cropping the oversampled FOV after the
+  // 2D/3D inverse FFT costs one transform less per readout than doing it readout
+  // by readout, and is the same operation (a centred crop in image space).
+  const bufferRo = e.matrixSize.x;
   const is3D = e.matrixSize.z > 1;
   const lim = enc.encodingLimits;
   const pi = enc.parallelImaging?.accelerationFactor;
@@ -61,7 +64,7 @@ export function makePlan(header: IsmrmrdHeader, file: string, encodingIndex = 0)
     centerE2: is3D ? (lim.kspaceEncodingStep2?.center ?? Math.floor(e.matrixSize.z / 2)) : 0,
     reconMatrix: [r.matrixSize.x, r.matrixSize.y, is3D ? r.matrixSize.z : 1],
     reconFovMm: [r.fieldOfViewMm.x, r.fieldOfViewMm.y, r.fieldOfViewMm.z],
-    bufferFovMm: [e.fieldOfViewMm.x * keep, e.fieldOfViewMm.y, e.fieldOfViewMm.z],
+    bufferFovMm: [e.fieldOfViewMm.x, e.fieldOfViewMm.y, e.fieldOfViewMm.z],
     acceleration: [pi?.kspaceEncodingStep1 ?? 1, pi?.kspaceEncodingStep2 ?? 1],
     receiverNoiseBandwidth: header.acquisitionSystemInformation?.relativeReceiverNoiseBandwidth ?? DEFAULT_RECEIVER_NOISE_BANDWIDTH,
   };

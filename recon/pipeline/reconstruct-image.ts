@@ -7,6 +7,7 @@ import { combineRss, combineWithMaps } from '../algorithms/coil-combine.ts';
 import { inatiMaps, walshMaps } from '../algorithms/coil-maps.ts';
 import { homodyne, pocs, zeroFill, type SampledRanges } from '../algorithms/partial-fourier.ts';
 import { fftc, ifftc } from '../fft/index.ts';
+import { applyChannelMatrix } from '../linalg/apply.ts';
 import { normaliseAverages, sampledExtent, type KspaceBuffer } from './kspace-buffer.ts';
 import { resizeCentred } from './resize.ts';
 
@@ -23,6 +24,13 @@ export interface ImageRecipe {
   partialFourier: PartialFourierMethod;
   /** Only with map-based combination (RSS has no phase). */
   keepPhase: boolean;
+  /**
+   * Channel mixing (noise prewhitening, possibly fused with coil compression):
+   * rows × cols complex, row-major, out = M·in per sample. Applied in image space
+   * after the field-of-view crop (fewest samples) unless it reduces the channel
+   * count or partial Fourier needs whitened k-space, then in k-space first.
+   */
+  channelMatrix?: { m: Float64Array; rows: number; cols: number };
 }
 
 export interface ImageOutput {
@@ -44,7 +52,7 @@ function asymmetric(range: readonly [number, number], n: number): boolean {
 
 export function reconstructImage(b: KspaceBuffer, recipe: ImageRecipe): ImageOutput {
   normaliseAverages(b);
-  const nc = b.dims[3];
+  let nc = b.dims[3];
   let [n0, n1, n2] = b.dims;
   let data = b.data;
   const ext = sampledExtent(b);
@@ -63,6 +71,13 @@ export function reconstructImage(b: KspaceBuffer, recipe: ImageRecipe): ImageOut
       ranges.e2 = ext.e2;
       pfAxes.push('e2');
     }
+  }
+  const mix = recipe.channelMatrix;
+  let mixed = false;
+  if (mix && (mix.rows < mix.cols || (pfAxes.length && recipe.partialFourier !== 'zerofill'))) {
+    data = applyChannelMatrix(mix.m, mix.rows, mix.cols, data, n0 * n1 * n2, data).subarray(0, 2 * mix.rows * n0 * n1 * n2);
+    nc = mix.rows;
+    mixed = true;
   }
   let inImageSpace = false;
   if (pfAxes.length && recipe.partialFourier !== 'zerofill') {
@@ -91,6 +106,11 @@ export function reconstructImage(b: KspaceBuffer, recipe: ImageRecipe): ImageOut
   data = resizeCentred(data, [n0, n1, n2, nc], [out[0], out[1], out[2], nc]);
   const dims = out;
   const voxels = dims[0] * dims[1] * dims[2];
+  if (mix && !mixed) {
+    // Linear in the samples, so whitening commutes with the FFT and the crop.
+    data = applyChannelMatrix(mix.m, mix.rows, mix.cols, data, voxels, data).subarray(0, 2 * mix.rows * voxels);
+    nc = mix.rows;
+  }
   let magnitude: Float32Array;
   let phase: Float32Array | undefined;
   if (recipe.combine === 'rss') {

@@ -7,8 +7,9 @@
  */
 import { UhfError } from '../../shared/errors.ts';
 import { hasFlag, type AcquisitionHeader, type AcqFlagName } from '../../shared/ismrmrd.ts';
-import { NoiseCovariance, prewhitener, applyPrewhitener, type Prewhitener } from '../algorithms/noise-prewhitening.ts';
-import { coilCompression, compressCoils, type CoilCompression } from '../algorithms/coil-compression.ts';
+import { NoiseCovariance, prewhitener, type Prewhitener } from '../algorithms/noise-prewhitening.ts';
+import { calibrationCovariance, coilCompressionFromCovariance, type CoilCompression } from '../algorithms/coil-compression.ts';
+import { matMul, matMulConjTrans } from '../linalg/dense.ts';
 import { openIsmrmrd } from '../io/ismrmrd/reader.ts';
 import { KspaceAccumulator } from './accumulate.ts';
 import { assembleVolumes, type AssembledVolume, type ReconImage } from './assemble.ts';
@@ -16,7 +17,7 @@ import { inlineReconstructor, pooledReconstructor, type ImageReconstructor } fro
 import type { KspaceBuffer } from './kspace-buffer.ts';
 import { DEFAULTS, type ReconOptions, type ResolvedOptions } from './options.ts';
 import { makePlan, type ReconPlan } from './plan.ts';
-import { discardSamples, removeOversampling } from './readout.ts';
+import { discardSamples } from './readout.ts';
 import type { ImageRecipe } from './reconstruct-image.ts';
 import { StageTimer } from './stage-timer.ts';
 import { defaultWorkerCount } from '../hosts/worker-pool.ts';
@@ -91,14 +92,21 @@ export async function reconstructFile(path: string, options: ReconOptions = {}):
     const pending = new Set<Promise<void>>();
     const maxPending = Math.max(2, 2 * Math.max(1, reconstructor.threads));
 
+    let channelMatrix: ImageRecipe['channelMatrix'];
     const submit = (b: KspaceBuffer) => {
-      if (o.coils !== undefined && o.coils < b.dims[3]) {
-        cc ??= timer.time('coil compression', () => compressionFor(b, o.coils!));
-        b = timer.time('coil compression', () => compressBuffer(b, cc!));
+      if (channelMatrix === undefined) {
+        const W = noise.whitener?.matrix;
+        const C = b.dims[3];
+        if (o.coils !== undefined && o.coils < C) {
+          cc = timer.time('coil compression', () => compressionFor(b, o.coils!, W));
+          channelMatrix = { m: W ? matMul(cc!.matrix, W, cc!.virtualCoils, C, C) : cc!.matrix, rows: cc!.virtualCoils, cols: C };
+        } else if (W) {
+          channelMatrix = { m: W, rows: C, cols: C };
+        }
       }
       const key = b.key;
       const first = b.first;
-      const job = reconstructor!.reconstruct(b, recipe).then((out) => {
+      const job = reconstructor!.reconstruct(b, channelMatrix ? { ...recipe, channelMatrix } : recipe).then((out) => {
         images.push({ key, dims: [recipe.reconMatrix[0], recipe.reconMatrix[1], recipe.is3D ? recipe.reconMatrix[2] : 1], magnitude: out.magnitude, ...(out.phase ? { phase: out.phase } : {}), first });
         pf ??= out.partialFourier;
         counts.images++;
@@ -138,10 +146,10 @@ export async function reconstructFile(path: string, options: ReconOptions = {}):
           }
           if (!noise.decided) decideWhitening(noise, h, plan, o.prewhiten, warnings, path);
           counts.imaging++;
-          const data = noise.whitener ? applyPrewhitener(noise.whitener, Float32Array.from(a.data), h.activeChannels, h.numberOfSamples) : a.data;
-          let r = { data, channels: h.activeChannels, samples: h.numberOfSamples, centerSample: h.centerSample };
+          // Prewhitening is linear in the samples: it is applied later, to each image
+          // in its worker, where the cropped field of view has the fewest samples.
+          let r = { data: a.data, channels: h.activeChannels, samples: h.numberOfSamples, centerSample: h.centerSample };
           r = discardSamples(r, h.discardPre, h.discardPost);
-          r = removeOversampling(r, plan.readoutKeepFraction);
           for (const b of acc.add(h, r)) submit(b);
         }
       });
@@ -260,8 +268,11 @@ function noiseReport(noise: { cov: NoiseCovariance | null; whitener: Prewhitener
   };
 }
 
-/** Compression from the central k-space lines of the first image (BART cc / Gadgetron eigen-channel). */
-function compressionFor(b: KspaceBuffer, virtualCoils: number): CoilCompression {
+/**
+ * Compression from the central k-space lines of the first image (BART cc /
+ * Gadgetron eigen-channel), computed on whitened data: Ψ_w = W·Ψ·Wᴴ.
+ */
+function compressionFor(b: KspaceBuffer, virtualCoils: number, W: Float64Array | undefined): CoilCompression {
   const [n0, n1, n2, nc] = b.dims;
   const half = Math.min(12, Math.floor(n1 / 2));
   const c1 = Math.floor(n1 / 2);
@@ -275,12 +286,7 @@ function compressionFor(b: KspaceBuffer, virtualCoils: number): CoilCompression 
       calib.set(b.data.subarray(src, src + 2 * n0), 2 * (c * samples + i * n0));
     });
   }
-  return coilCompression(calib, nc, samples, { virtualCoils });
-}
-
-function compressBuffer(b: KspaceBuffer, cc: CoilCompression): KspaceBuffer {
-  const [n0, n1, n2] = b.dims;
-  const samples = n0 * n1 * n2;
-  const data = compressCoils(cc, b.data, samples, new Float32Array(2 * cc.virtualCoils * samples));
-  return { ...b, dims: [n0, n1, n2, cc.virtualCoils], data };
+  const psi = calibrationCovariance(calib, nc, samples);
+  const whitened = W ? matMulConjTrans(matMul(W, psi, nc, nc, nc), W, nc, nc, nc) : psi;
+  return coilCompressionFromCovariance(whitened, nc, { virtualCoils }, samples);
 }

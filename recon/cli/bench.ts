@@ -1,0 +1,61 @@
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { UhfError } from '../../shared/errors.ts';
+import { writeFileAtomic } from '../io/atomic.ts';
+import { benchFft } from '../bench/fft.ts';
+import { benchRecon } from '../bench/recon.ts';
+import { renderMarkdown, type Table } from '../bench/report.ts';
+import type { Command } from './command.ts';
+
+const SECTIONS = ['fft', 'recon'] as const;
+type Section = (typeof SECTIONS)[number];
+
+export const benchCommand: Command = {
+  name: 'bench',
+  summary: 'benchmarks against BART and the ISMRMRD reference recon; writes BENCHMARKS.md',
+  help: `usage: uhf bench [--only fft,recon] [--quick] [--out FILE]
+
+Time our FFT against BART (\`bart fft\`, FFTW) and our reconstruction against
+libismrmrd's \`ismrmrd_recon_cartesian_2d\`, on the same data in the same run,
+plus reading throughput and peak memory on a ≥ 2 GB raw file. Needs Debian's
+bart and ismrmrd-tools. Writes the tables to BENCHMARKS.md (or --out).
+
+  --only LIST   comma-separated sections: ${SECTIONS.join(', ')}
+  --quick       smaller cases (a smoke run)
+  --out FILE    where to write the markdown (default: BENCHMARKS.md in the repo)
+`,
+  async run(argv, io) {
+    const { values } = parseArgs({ args: argv, options: { only: { type: 'string' }, quick: { type: 'boolean' }, out: { type: 'string' } } });
+    const only = (values.only?.split(',') ?? [...SECTIONS]) as Section[];
+    for (const s of only) if (!SECTIONS.includes(s)) throw new UhfError('BAD_ARGUMENT', `unknown section '${s}' (${SECTIONS.join(', ')})`);
+    const quick = Boolean(values.quick);
+    const log = (s: string) => io.stderr(s);
+    const tables: Table[] = [];
+    if (only.includes('fft')) {
+      log('FFT vs bart fft …');
+      const rows = await benchFft({ reps: quick ? 3 : 7 });
+      tables.push({
+        title: 'FFT: ours vs BART (FFTW)',
+        note: 'Centred orthonormal FFT (`fftc`), single thread, in memory. BART can only be timed as a whole command, so its time includes start-up and .cfl I/O; `bart scale 1` on the same file is that baseline, and "BART net" subtracts it. Raw FFTW (ctypes, FFTW_ESTIMATE as BART plans) is the pure-compute reference. Ratio < 1: ours is faster.',
+        header: ['case', 'ours ms', 'BART cmd ms', 'BART net ms', 'ours / BART net', 'raw FFTW ms', 'rel. L2 vs BART'],
+        rows: rows.map((r) => [r.name, r.oursMs, r.bartMs, r.bartNetMs, r.ratioNet, r.fftwEstimateMs ?? 'n/a', r.relErr]),
+      });
+    }
+    if (only.includes('recon')) {
+      log('reconstruction vs ismrmrd_recon_cartesian_2d …');
+      const rows = await benchRecon({ quick, log });
+      tables.push({
+        title: 'Cartesian reconstruction: ours vs the ISMRMRD C++ reference',
+        note: 'Whole commands on the same files (process start, read, recon, write): `uhf recon` vs `ismrmrd_recon_cartesian_2d`. Speed-up > 1: ours is faster. Memory rows: peak resident memory of the whole `uhf recon` process.',
+        header: ['case', 'ours s', 'reference s', 'speed-up', 'details'],
+        rows: rows.map((r) => [r.name, r.oursSec, r.peerSec ?? '—', r.speedup ?? '—', Object.entries(r.extra ?? {}).map(([k, v]) => `${k} ${typeof v === 'number' ? (Number.isInteger(v) ? v : v.toFixed(2)) : v}`).join(', ')]),
+      });
+    }
+    const out = values.out ?? join(fileURLToPath(new URL('../../', import.meta.url)), 'BENCHMARKS.md');
+    await writeFileAtomic(out, new TextEncoder().encode(renderMarkdown(tables)));
+    io.stdout(renderMarkdown(tables));
+    io.stderr(`wrote ${out}`);
+    return 0;
+  },
+};
