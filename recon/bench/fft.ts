@@ -1,12 +1,16 @@
 /**
  * FFT benchmark: our fftc vs `bart fft -u <mask>` (FFTW) on the same data.
  *
- * Ours is timed in memory (min over repetitions, after a warm-up). BART can only
- * be timed as a whole command, which includes process start, reading the .cfl
- * and writing the result; as an I/O baseline we time `bart scale 1` on the same
- * file (same start-up, read, one pass over the data, write). We report both the
- * whole-command time (`bartMs`, `ratio`) and the baseline-subtracted estimate
- * (`bartNetMs`, `ratioNet`). Each BART output is also compared with ours.
+ * Ours is timed in memory (min over repetitions, after a warm-up), single
+ * threaded, with the default backend (WebAssembly SIMD) and with pure JS. BART
+ * can only be timed as a whole command, which includes process start, reading
+ * the .cfl and writing the result; as an I/O baseline we time `bart scale 1` on
+ * the same file (same start-up, read, one pass over the data, write), run
+ * alternately with the fft so both see the same machine load. We report the
+ * whole-command time (`bartMs`, `ratio`; also with OMP_NUM_THREADS=1) and the
+ * baseline-subtracted estimate (`bartNetMs`, `ratioNet`). For reference, raw
+ * FFTW (the library BART calls) is also timed in memory through Python ctypes.
+ * Each BART output is compared with ours (`relErr`).
  *
  * Run directly: `npx tsx recon/bench/fft.ts`.
  */
@@ -21,8 +25,10 @@ export interface FftBenchRow {
   name: string;
   /** Ours, in memory, min over repetitions (single thread). */
   oursMs: number;
-  /** Whole `bart fft -u` command, min over repetitions. */
+  /** Whole `bart fft -u` command, min over repetitions (BART's default OpenMP threads). */
   bartMs: number;
+  /** The same with OMP_NUM_THREADS=1. */
+  bart1tMs: number;
   /** oursMs / bartMs. */
   ratio: number;
   /** Whole `bart scale 1` command on the same file (start-up + I/O baseline). */
@@ -86,12 +92,12 @@ function readCflData(base: string, count: number): Float32Array {
 }
 
 /** Min wall time of each command, running them alternately (so both see the same machine load). */
-function timeCommands(exe: string, commands: string[][], reps: number): number[] {
+function timeCommands(exe: string, commands: { args: string[]; env?: Record<string, string> }[], reps: number): number[] {
   const best = commands.map(() => Infinity);
   for (let r = 0; r < reps + 1; r++) {
-    commands.forEach((args, i) => {
+    commands.forEach(({ args, env }, i) => {
       const t0 = performance.now();
-      const res = spawnSync(exe, args, { stdio: 'pipe' });
+      const res = spawnSync(exe, args, { stdio: 'pipe', env: env ? { ...process.env, ...env } : process.env });
       const dt = performance.now() - t0;
       if (res.error || res.status !== 0) {
         throw new UhfError('BACKEND_UNAVAILABLE', `'${exe} ${args.join(' ')}' failed: ${res.error?.message ?? res.stderr.toString()}`);
@@ -178,7 +184,11 @@ export async function benchFft(options: FftBenchOptions = {}): Promise<FftBenchR
 
       // Correctness against BART on this very data.
       const bartArgs = ['fft', '-u', ...(c.inverse ? ['-i'] : []), String(c.mask), inp, out];
-      const [bartMs, bartIoMs] = timeCommands(exe, [bartArgs, ['scale', '1', inp, join(dir, 'io')]], reps) as [number, number];
+      const [bartMs, bartIoMs, bart1tMs] = timeCommands(exe, [
+        { args: bartArgs },
+        { args: ['scale', '1', inp, join(dir, 'io')] },
+        { args: bartArgs, env: { OMP_NUM_THREADS: '1' } },
+      ], reps) as [number, number, number];
       const bartOut = readCflData(out, count);
       const y = x.slice();
       f(y, c.shape, axes);
@@ -205,7 +215,7 @@ export async function benchFft(options: FftBenchOptions = {}): Promise<FftBenchR
       const fftw = python ? timeFftw(python, c, reps) : null;
       const bartNetMs = Math.max(bartMs - bartIoMs, 0);
       rows.push({
-        name: c.name, oursMs, bartMs, ratio: oursMs / bartMs,
+        name: c.name, oursMs, bartMs, bart1tMs, ratio: oursMs / bartMs,
         bartIoMs, bartNetMs, ratioNet: bartNetMs > 0 ? oursMs / bartNetMs : Infinity, relErr,
         oursJsMs, fftwEstimateMs: fftw?.estimate ?? null, fftwMeasureMs: fftw?.measure ?? null,
       });
@@ -229,6 +239,7 @@ if (process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).
     ['ours', 7, (r) => fmt(r.oursMs)],
     ['oursJS', 7, (r) => fmt(r.oursJsMs)],
     ['bart', 7, (r) => fmt(r.bartMs)],
+    ['bart1T', 7, (r) => fmt(r.bart1tMs)],
     ['ratio', 6, (r) => fmt(r.ratio, 2)],
     ['bartIO', 7, (r) => fmt(r.bartIoMs)],
     ['bartNet', 8, (r) => fmt(r.bartNetMs)],

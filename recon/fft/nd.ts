@@ -13,8 +13,9 @@
  * the first radix pass and the scatter with the last one (codelets.ts).
  *
  * Two interchangeable backends: pure JS (codelets.ts) and WebAssembly SIMD
- * (wasm-kernels.ts, about 2x faster; the array is copied into wasm memory once
- * per call). 'auto' picks wasm for arrays of >= 4096 elements when available.
+ * (wasm-kernels.ts / wasm-backend.ts, about 2x faster; the array is copied into
+ * wasm memory once per call). 'auto' picks wasm for arrays of >= 256 complex
+ * elements when available.
  */
 import { UhfError } from '../../shared/errors.ts';
 import { getCore } from './plan.ts';
@@ -149,10 +150,11 @@ export type FftBackend = 'auto' | 'js' | 'wasm';
 let backend: FftBackend = 'auto';
 
 /**
- * Selects the implementation: 'wasm' (WebAssembly SIMD kernels; lengths that
- * need Bluestein or a single pass still run in JS), 'js' (pure JS), or 'auto'
- * (wasm when available and the array is not tiny). Results agree to float32
- * rounding. Returns the previous setting.
+ * Selects the implementation: 'wasm' (WebAssembly SIMD kernels, every length;
+ * falls back to JS if WebAssembly is unavailable or the array needs more than
+ * 2 GiB of wasm memory), 'js' (pure JS), or 'auto' (default: wasm when
+ * available and the array has >= 256 complex elements). Both backends compute
+ * in Float64; results agree to float32 rounding. Returns the previous setting.
  */
 export function setFftBackend(b: FftBackend): FftBackend {
   const prev = backend;
@@ -166,7 +168,7 @@ export function wasmAvailable(): boolean {
 }
 
 /** Below this many complex elements 'auto' stays in JS (copying in/out of wasm memory is not worth it). */
-const WASM_MIN_ELEMS = 4096;
+const WASM_MIN_ELEMS = 256;
 
 /** General in-place N-D FFT along `axes` (see FftOptions; defaults = fftc). */
 export function fftnd(data: Float32Array, shape: readonly number[], axes: readonly number[], opts: FftOptions = {}): void {
@@ -177,7 +179,7 @@ export function fftnd(data: Float32Array, shape: readonly number[], axes: readon
   const active = axes.filter((a) => shape[a]! > 1); // length-1 axes: identity for every norm
   if (active.length === 0 || data.length === 0) return;
   const useWasm = (backend === 'wasm' || (backend === 'auto' && data.length >= 2 * WASM_MIN_ELEMS))
-    && wasmFft() !== null && active.some((a) => WasmFftUsable(shape[a]!));
+    && wasmFft() !== null;
   // With several axes, do all of them on cache-sized chunks (groups of whole
   // slices along the untransformed outer axes) before moving on, so the data
   // stays in cache between the axis passes.
@@ -213,15 +215,9 @@ function transform(
       for (let d = axis + 1; d < shape.length; d++) outer *= shape[d]!;
       return { n, inner, outer, inverse, centred, scale: scaleFor(n, norm, inverse), axis };
     });
-    const ok = wasmFft()!.run(data, jobs, blockLines, shape, (view, sh, axis) => axisJs(view, sh, axis, inverse, centred, norm));
-    if (ok) return;
+    if (wasmFft()!.run(data, jobs, blockLines)) return;
   }
   for (const a of axes) axisJs(data, shape, a, inverse, centred, norm);
-}
-
-function WasmFftUsable(n: number): boolean {
-  const c = getCore(n);
-  return c.stages !== null && c.stages.length >= 2;
 }
 
 /** Complex elements per chunk for multi-axis transforms (~512 KiB of Float32 data). */

@@ -171,16 +171,18 @@ function nextSmooth(m: number): number {
   return best;
 }
 
-class BluesteinCore implements DftCore {
+export class BluesteinCore implements DftCore {
   readonly n: number;
   readonly stages = null;
+  /** Convolution length (2^a·3^b·5^c ≥ 2n-1) and its core. */
   readonly M: number;
-  private readonly inner: DftCore;
-  private readonly cr: Float64Array;
-  private readonly ci: Float64Array;
+  readonly inner: DftCore;
+  /** Chirp exp(-πi j²/n), j < n. */
+  readonly cr: Float64Array;
+  readonly ci: Float64Array;
   /** FFT_M of the conjugate chirp, divided by M. */
-  private readonly br: Float64Array;
-  private readonly bi: Float64Array;
+  readonly br: Float64Array;
+  readonly bi: Float64Array;
   private bufs: Float64Array[] = [];
 
   constructor(n: number) {

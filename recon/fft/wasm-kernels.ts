@@ -50,7 +50,7 @@ class CBuilder {
 
   private tmp(): number { return this.f.local(V128); }
 
-  /** Emits constant initialisation; call at function start (records emitted lazily → use prologue()). */
+  /** Emits the initialisation of the constants used so far (see withPrologue). */
   prologue(): void { for (const g of this.init) g(); }
 
   private real(c: number): number {
@@ -193,7 +193,7 @@ function buildPass(r: number): Func {
   const X = 0, Y = 1, M = 2, S = 3, TW = 4;
   const p = f.local(I32), q = f.local(I32), sm16 = f.local(I32), s16 = f.local(I32);
   const ib = f.local(I32), ob = f.local(I32), twp = f.local(I32), qEnd = f.local(I32), one = f.local(I32), step16 = f.local(I32);
-  const addr = f.local(I32), oaddr = f.local(I32);
+  const oaddr = f.local(I32);
   const w1: number[] = [], w2: number[] = [];
   for (let u = 1; u < r; u++) { w1[u] = f.local(V128); w2[u] = f.local(V128); }
   const a: number[] = [];
@@ -232,7 +232,6 @@ function buildPass(r: number): Func {
           if (u === 0) f.get(out[0]!); else b.pushCmul(out[u]!, w1[u]!, w2[u]!);
           f.v128Store();
         }
-        void addr;
       });
     });
   });
@@ -352,16 +351,118 @@ export function wasmApi(): WasmApi | undefined {
   return (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
 }
 
+/** Complex product a ⊗ w with w stored as (wr, wr, -wi, wi) at address `w` (32 bytes); leaves it on the stack. */
+function pushCmulMem(f: Func, a: number, w: number): void {
+  f.get(a).get(w).v128Load(0).f64x2Mul().get(a).get(a).swapLanes().get(w).v128Load(16).f64x2Mul().f64x2Add();
+}
+
+/**
+ * gatherMul(base, vs, src, sgn, tab, out, n, V):
+ *   out[j*V + v] = (data[line v, src[j]] with imag * sgn) ⊗ tab[j]
+ */
+function buildGatherMul(): Func {
+  const f = new Func('gatherMul', [I32, I32, I32, F64, I32, I32, I32, I32]);
+  const BASE = 0, VS = 1, SRC = 2, SGN = 3, TAB = 4, OUT = 5, N = 6, VV = 7;
+  const j = f.local(I32), v = f.local(I32), one = f.local(I32), row = f.local(I32), w = f.local(I32), o = f.local(I32), d = f.local(I32);
+  const cj = f.local(V128), a = f.local(V128);
+  f.f64(1).f64x2Splat().get(SGN).f64x2ReplaceLane(1).set(cj);
+  f.i32(1).set(one);
+  f.get(OUT).set(o);
+  f.forLoop(j, 0, N, one, () => {
+    f.get(BASE).get(SRC).get(j).i32(4).mul().add().i32Load().add().set(row);
+    f.get(TAB).get(j).i32(32).mul().add().set(w);
+    f.i32(0).set(d);
+    f.forLoop(v, 0, VV, one, () => {
+      f.get(row).get(d).add().v128Load64Zero().f64x2PromoteLowF32x4().get(cj).f64x2Mul().set(a);
+      f.get(o);
+      pushCmulMem(f, a, w);
+      f.v128Store();
+      f.get(o).i32(16).add().set(o);
+      f.get(d).get(VS).add().set(d);
+    });
+  });
+  return f;
+}
+
+/**
+ * scatterMul(x, base, vs, dst, scale, sgnIn, sgnOut, tab, n, V):
+ *   data[line v, dst[k]] = ((x[k*V + v] with imag * sgnIn) ⊗ tab[k]) * (scale, scale * sgnOut)
+ */
+function buildScatterMul(): Func {
+  const f = new Func('scatterMul', [I32, I32, I32, I32, F64, F64, F64, I32, I32, I32]);
+  const X = 0, BASE = 1, VS = 2, DST = 3, SCALE = 4, SGNIN = 5, SGNOUT = 6, TAB = 7, N = 8, VV = 9;
+  const k = f.local(I32), v = f.local(I32), one = f.local(I32), row = f.local(I32), w = f.local(I32), i = f.local(I32), d = f.local(I32);
+  const cj = f.local(V128), sc = f.local(V128), a = f.local(V128);
+  f.f64(1).f64x2Splat().get(SGNIN).f64x2ReplaceLane(1).set(cj);
+  f.get(SCALE).f64x2Splat().get(SCALE).get(SGNOUT).op(0xa2 /* f64.mul */).f64x2ReplaceLane(1).set(sc);
+  f.i32(1).set(one);
+  f.get(X).set(i);
+  f.forLoop(k, 0, N, one, () => {
+    f.get(BASE).get(DST).get(k).i32(4).mul().add().i32Load().add().set(row);
+    f.get(TAB).get(k).i32(32).mul().add().set(w);
+    f.i32(0).set(d);
+    f.forLoop(v, 0, VV, one, () => {
+      f.get(i).v128Load().get(cj).f64x2Mul().set(a);
+      f.get(row).get(d).add();
+      pushCmulMem(f, a, w);
+      f.get(sc).f64x2Mul().f32x4DemoteF64x2Zero().v128Store64Lane(0);
+      f.get(i).i32(16).add().set(i);
+      f.get(d).get(VS).add().set(d);
+    });
+  });
+  return f;
+}
+
+/** mulConj(x, tab, M, V): x[k*V + v] = conj(x[k*V + v] ⊗ tab[k]). */
+function buildMulConj(): Func {
+  const f = new Func('mulConj', [I32, I32, I32, I32]);
+  const X = 0, TAB = 1, M = 2, VV = 3;
+  const k = f.local(I32), v = f.local(I32), one = f.local(I32), w = f.local(I32), i = f.local(I32);
+  const a = f.local(V128), sign = f.local(V128);
+  f.v128Const(SIGN_LANE1).set(sign);
+  f.i32(1).set(one);
+  f.get(X).set(i);
+  f.forLoop(k, 0, M, one, () => {
+    f.get(TAB).get(k).i32(32).mul().add().set(w);
+    f.forLoop(v, 0, VV, one, () => {
+      f.get(i).v128Load().set(a);
+      f.get(i);
+      pushCmulMem(f, a, w);
+      f.get(sign).v128Xor().v128Store();
+      f.get(i).i32(16).add().set(i);
+    });
+  });
+  return f;
+}
+
+/** zero(addr, bytes): clears `bytes` (a multiple of 16) bytes. */
+function buildZero(): Func {
+  const f = new Func('zero', [I32, I32]);
+  const ADDR = 0, BYTES = 1;
+  const i = f.local(I32), end = f.local(I32), step = f.local(I32), z = f.local(V128);
+  f.get(ADDR).get(BYTES).add().set(end);
+  f.i32(16).set(step);
+  f.forLoop(i, () => f.get(ADDR), end, step, () => {
+    f.get(i).get(z).v128Store();
+  });
+  return f;
+}
+
 export interface WasmKernels {
   readonly memory: WasmMemory;
   pass: Record<number, (x: number, y: number, m: number, s: number, tw: number) => void>;
   first: Record<number, (base: number, vs: number, src: number, sgn: number, y: number, m: number, V: number, tw: number) => void>;
   last: Record<number, (x: number, base: number, vs: number, dst: number, scale: number, sgn: number, K: number, V: number) => void>;
+  gatherMul: (base: number, vs: number, src: number, sgn: number, tab: number, out: number, n: number, V: number) => void;
+  scatterMul: (x: number, base: number, vs: number, dst: number, scale: number, sgnIn: number, sgnOut: number, tab: number, n: number, V: number) => void;
+  mulConj: (x: number, tab: number, M: number, V: number) => void;
+  zero: (addr: number, bytes: number) => void;
 }
 
 export function buildWasmBytes(): Uint8Array {
   const funcs: Func[] = [];
   for (const r of WASM_RADICES) funcs.push(buildPass(r), buildFirst(r), buildLast(r));
+  funcs.push(buildGatherMul(), buildScatterMul(), buildMulConj(), buildZero());
   return encodeModule(funcs);
 }
 
@@ -385,7 +486,13 @@ export function loadWasmKernels(): WasmKernels | null {
     const memory = new WA.Memory({ initial: 16, maximum: 32768 });
     const inst = new WA.Instance(mod, { env: { memory } });
     const ex = inst.exports;
-    const k: WasmKernels = { memory, pass: {}, first: {}, last: {} };
+    const k: WasmKernels = {
+      memory, pass: {}, first: {}, last: {},
+      gatherMul: ex['gatherMul'] as WasmKernels['gatherMul'],
+      scatterMul: ex['scatterMul'] as WasmKernels['scatterMul'],
+      mulConj: ex['mulConj'] as WasmKernels['mulConj'],
+      zero: ex['zero'] as WasmKernels['zero'],
+    };
     for (const r of WASM_RADICES) {
       k.pass[r] = ex[`pass${r}`] as WasmKernels['pass'][number];
       k.first[r] = ex[`first${r}`] as WasmKernels['first'][number];
