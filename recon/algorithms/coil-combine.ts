@@ -9,8 +9,10 @@
  * - Outputs: RSS is real (Float32Array of length N); map-based combinations are
  *   complex (interleaved, length 2N).
  * - Accumulation is in Float64; a single pass over the coil data, channel-major
- *   (contiguous reads), no per-pixel allocation. Every function takes an optional
- *   `out` buffer so a time series can be combined without allocating per frame.
+ *   (contiguous reads), no per-pixel allocation (the Float64 accumulators are a
+ *   module-level scratch of up to 3 doubles per voxel, grown on demand and
+ *   reused). Every function takes an optional `out` buffer so a time series can
+ *   be combined without allocating per frame.
  *
  * For an fMRI run the maps are fixed, so use `combineWeights` once and
  * `combineWithWeights` per frame: it is then a plain Σ_c w_c·I_c.

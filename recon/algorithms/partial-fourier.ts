@@ -10,10 +10,12 @@
  *   z ↔ e2, in ifftc's orthonormal scaling.
  * - Sampled ranges: inclusive index ranges {ro: [first, last], e1: [...],
  *   e2: [...]} on that grid; an omitted axis is fully sampled. Each range must
- *   contain the centre. An axis is *asymmetric* when the centre is not in the
- *   middle of its range (first + last ≠ 2·floor(n/2)); only asymmetric axes
- *   are partial-Fourier axes. Its *symmetric region* is centre ± h with
- *   h = min(centre - first, last - centre).
+ *   contain the centre. An axis is *asymmetric* when some sampled index k has
+ *   an unsampled conjugate partner (2·centre - k) mod n, i.e. when
+ *   centre - first ≠ last - centre, except that for even n index 0 (the
+ *   Nyquist line) is its own partner, so [0, n-1] and [1, n-1] are symmetric;
+ *   only asymmetric axes are partial-Fourier axes. Its *symmetric region* is
+ *   centre ± h with h = min(centre - max(first, 1 if n even), last - centre).
  * - Samples outside the ranges are treated as not acquired (zeroFill clears
  *   them; POCS and homodyne never read them).
  *
@@ -42,20 +44,27 @@
  *   1 ∓ d/(h + 1) across the symmetric region (decreasing toward the missing
  *   side), 0 where not sampled; other axes m = 1 where sampled. (Noll's step
  *   filter, 2/1/0, is not offered: its large imaginary part leaks into the
- *   result wherever the phase estimate is unreliable — background, fast coil
- *   phase — 0.53 NRMSE on BART's phantom against 0.004 for the ramp.) The weight is W(k) = 2·m(k)/(m(k) + m(k̄)) with
+ *   result wherever the phase estimate is unreliable, e.g. the background;
+ *   it was far worse than the ramp on BART's phantom.) The weight is
+ *   W(k) = 2·m(k)/(m(k) + m(k̄)) with
  *   k̄ the conjugate-symmetric partner ((2·centre - k) mod n per axis) and
  *   m = Π_axes m_a. For one partial axis this is exactly Noll's filter
  *   (except the Nyquist line of an even axis, its own partner, which gets 1);
  *   for several asymmetric axes it keeps W(k) + W(k̄) = 2 wherever either
- *   sample exists, which is what makes Re{·} exact for a real object.
+ *   sample exists, which is what makes Re{·} exact for a real object (with
+ *   the exact phase the result is then F⁻¹[K · 1(k or k̄ sampled)]). With
+ *   several truncated axes some k have neither sample (e.g. high ro with low
+ *   e1 when both high sides are missing): those are lost to any
+ *   conjugate-symmetry method, so errors are larger than per axis.
  *   Returns complex coil images [x, y, z, cha] in the same buffer: with
  *   output 'real' (default, as BART) (Re, 0), i.e. each coil's own low-res
  *   phase is removed; with 'rephased' Re·phase, which keeps the coil phase
  *   so the images can still go through adaptive (map-based) coil combination.
- *   BART's `homodyne dim frac` is ours with e1 range [0, frac·n - 1] (BART's
- *   missing part is at the high indices), up to its phase estimate (above)
- *   and its weight at index 0 (2 there).
+ *   BART's `homodyne dim frac` is ours with the range [0, frac·n - 1] along
+ *   dim (BART's missing part is at the high indices), up to its phase
+ *   estimate (above) and its weight at index 0 (2 there): given the same
+ *   phase (`phase` option / `-P`) and no Nyquist sample, the two agree to
+ *   float precision (tested).
  */
 import { UhfError } from '../../shared/errors.ts';
 import { fftc, ifftc } from '../fft/index.ts';
@@ -80,6 +89,12 @@ export interface PocsOptions {
 }
 
 export interface HomodyneOptions {
+  /**
+   * Phase reference to demodulate with instead of the low-res estimate:
+   * complex images [x, y, z, cha] (same length as the k-space), used as given
+   * (not normalised), as `bart homodyne -P`.
+   */
+  phase?: Float32Array;
   /** 'real' (default): (Re, 0); 'rephased': Re · low-res phase. */
   output?: 'real' | 'rephased';
 }
@@ -91,8 +106,10 @@ interface Axis {
   centre: number;
   /** Half-width of the symmetric region. */
   h: number;
-  /** first + last ≠ 2·centre. */
+  /** Some sampled k has an unsampled conjugate partner (2·centre - k) mod n. */
   asym: boolean;
+  /** The extra (unpartnered) samples are on the low side. */
+  lowExtra: boolean;
 }
 
 const AXIS_NAMES = ['ro', 'e1', 'e2'] as const;
@@ -119,8 +136,11 @@ function axesOf(dims: KspaceDims, ranges: SampledRanges, who: string): [Axis, Ax
     if (!Number.isInteger(first) || !Number.isInteger(last) || first < 0 || last > n - 1 || first > centre || last < centre) {
       throw new UhfError('BAD_ARGUMENT', `${who}: ${name} range [${first}, ${last}] must lie in [0, ${n - 1}] and contain the k-space centre ${centre}`);
     }
-    const h = Math.min(centre - first, last - centre);
-    out.push({ n, first, last, centre, h, asym: first + last !== 2 * centre });
+    // For even n, index 0 (the Nyquist line) is its own conjugate partner
+    // ((2·centre - 0) mod n = 0): it does not make an axis asymmetric.
+    const lowExtent = centre - (n % 2 === 0 && first === 0 ? 1 : first);
+    const highExtent = last - centre;
+    out.push({ n, first, last, centre, h: Math.min(lowExtent, highExtent), asym: lowExtent !== highExtent, lowExtra: lowExtent > highExtent });
   }
   return [out[0]!, out[1]!, out[2]!];
 }
@@ -181,12 +201,11 @@ function blendWeight(a: Axis, T: number): Float64Array {
 /** Noll per-axis weight m(k) (see the file comment). */
 function nollAxis(a: Axis): Float64Array {
   const m = new Float64Array(a.n);
-  const lowExtra = a.centre - a.first > a.last - a.centre; // extra samples on the low side
   for (let k = a.first; k <= a.last; k++) {
     if (!a.asym) { m[k] = 1; continue; }
     const d = k - a.centre;
     if (Math.abs(d) > a.h) { m[k] = 2; continue; }
-    const s = lowExtra ? d : -d; // > 0 toward the missing side
+    const s = a.lowExtra ? d : -d; // > 0 toward the missing side
     m[k] = 1 - s / (a.h + 1);
   }
   return m;
@@ -352,10 +371,15 @@ export function homodyne(kspace: Float32Array, dims: KspaceDims, ranges: Sampled
     }
   }
   const pw = ax.map(phaseWindow);
-  const phase = new Float32Array(2 * nv);
+  const given = opts.phase;
+  if (given !== undefined && given.length !== kspace.length) {
+    throw new UhfError('SHAPE_MISMATCH', `${who}: phase has ${given.length / 2} complex values, the k-space ${kspace.length / 2}`);
+  }
+  let phase: Float32Array = new Float32Array(given === undefined ? 2 * nv : 0);
   for (let c = 0; c < nc; c++) {
     const coil = kspace.subarray(2 * nv * c, 2 * nv * (c + 1));
-    coilPhase(coil, phase, shape, pw);
+    if (given === undefined) coilPhase(coil, phase, shape, pw);
+    else phase = given.subarray(2 * nv * c, 2 * nv * (c + 1));
     for (let p = 0; p < nv; p++) {
       const w = W[p]!;
       coil[2 * p] = coil[2 * p]! * w;
