@@ -4,6 +4,7 @@ import { openIsmrmrd } from '../io/ismrmrd/reader.ts';
 import { formatIsmrmrdSummary, summarizeIsmrmrd } from '../io/ismrmrd/summary.ts';
 import { formatNiftiInfo, niftiInfo } from '../io/nifti/info.ts';
 import type { Command } from './command.ts';
+import { parseArgsOneLine } from './recon.ts';
 
 export const infoCommand: Command = {
   name: 'info',
@@ -16,7 +17,7 @@ The file is opened read-only.
   --json   print one JSON object on stdout instead of text
 `,
   async run(argv, io) {
-    const { values, positionals } = parseArgs({ args: argv, options: { json: { type: 'boolean' } }, allowPositionals: true });
+    const { values, positionals } = parseArgsOneLine('info', () => parseArgs({ args: argv, options: { json: { type: 'boolean' } }, allowPositionals: true }));
     if (positionals.length !== 1) throw new UhfError('BAD_ARGUMENT', 'expected exactly one FILE');
     const file = positionals[0]!;
     if (/\.nii(\.gz)?$/i.test(file)) {

@@ -10,8 +10,9 @@ import { demoCommand } from './demo.ts';
 import { infoCommand } from './info.ts';
 import { reconCommand } from './recon.ts';
 import { simulateCommand } from './simulate.ts';
+import { serveCommand } from './serve.ts';
 
-const COMMANDS: Command[] = [infoCommand, reconCommand, simulateCommand, demoCommand, benchCommand, glmCommand];
+const COMMANDS: Command[] = [infoCommand, reconCommand, simulateCommand, demoCommand, benchCommand, glmCommand, serveCommand];
 
 function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

@@ -1,7 +1,8 @@
 import { parseArgs } from 'node:util';
 import { UhfError } from '../../shared/errors.ts';
+import { assertNotInput } from '../io/atomic.ts';
 import { writeNifti } from '../io/nifti/index.ts';
-import { writeSidecar } from '../io/sidecar.ts';
+import { sidecarPathFor, writeSidecar } from '../io/sidecar.ts';
 import type { BackendChoice, PiMethod } from '../pipeline/options.ts';
 import type { CombineMethod, PartialFourierMethod } from '../pipeline/reconstruct-image.ts';
 import { reconstructFile } from '../pipeline/run.ts';
@@ -17,6 +18,22 @@ function oneOf<T extends string>(name: string, value: string | undefined, allowe
   if (value === undefined) return undefined;
   if (!allowed.includes(value as T)) throw new UhfError('BAD_ARGUMENT', `--${name} must be one of ${allowed.join(', ')} (got '${value}')`);
   return value as T;
+}
+
+/**
+ * parseArgs, with its errors made one line: Node's messages for some mistakes span
+ * several lines (e.g. `--threads -1`: "argument is ambiguous" + two hint lines), and
+ * the CLI promises one line per error. (Shared by the info, recon and simulate commands.)
+ */
+export function parseArgsOneLine<T>(command: string, parse: () => T): T {
+  try {
+    return parse();
+  } catch (e) {
+    if (e instanceof TypeError && String((e as { code?: unknown }).code).startsWith('ERR_PARSE_ARGS')) {
+      throw new UhfError('BAD_ARGUMENT', `${e.message.trim().replace(/\s*\n\s*/g, ' ')} (see 'uhf ${command} --help')`);
+    }
+    throw e;
+  }
 }
 
 /** OUT.nii.gz + suffix → OUT_suffix.nii.gz */
@@ -44,12 +61,13 @@ placed in RAS world space from the ISMRMRD geometry. Repetitions become a 4D vol
   --partial-fourier M      pocs (default) | homodyne | zerofill
   --no-prewhiten           ignore the noise-scan readouts
   --phase                  also write OUT_phase.nii.gz (needs --combine walsh|inati)
+  --gfactor                with parallel imaging, also write OUT_gfactor.nii.gz
   --int16                  store int16 with scaling instead of float32
   --threads N              worker threads (default: all cores; 0 = none)
   --json                   print a JSON report on stdout
 `,
   async run(argv, io) {
-    const { values, positionals } = parseArgs({
+    const { values, positionals } = parseArgsOneLine('recon', () => parseArgs({
       args: argv,
       allowPositionals: true,
       options: {
@@ -61,11 +79,12 @@ placed in RAS world space from the ISMRMRD geometry. Repetitions become a 4D vol
         'partial-fourier': { type: 'string' },
         'no-prewhiten': { type: 'boolean' },
         phase: { type: 'boolean' },
+        gfactor: { type: 'boolean' },
         int16: { type: 'boolean' },
         threads: { type: 'string' },
         json: { type: 'boolean' },
       },
-    });
+    }));
     if (positionals.length !== 1) throw new UhfError('BAD_ARGUMENT', 'expected exactly one input file (IN.h5)');
     if (!values.output) throw new UhfError('BAD_ARGUMENT', 'missing -o OUT.nii.gz');
     if (!/\.nii(\.gz)?$/i.test(values.output)) throw new UhfError('BAD_ARGUMENT', `the output must end in .nii.gz or .nii (got '${values.output}')`);
@@ -83,6 +102,13 @@ placed in RAS world space from the ISMRMRD geometry. Repetitions become a 4D vol
     const pi = oneOf('pi', values.pi, PI);
     const backend = oneOf('backend', values.backend, BACKENDS);
     const partialFourier = oneOf('partial-fourier', values['partial-fourier'], PF);
+    // Every file this command writes (each image and its JSON sidecar) must not be the
+    // input: checked before the reconstruction (no time wasted) and before the first
+    // write (no image left behind when a later sidecar would be refused).
+    const refuseInput = async (images: string[]) => {
+      for (const path of images) for (const out of [path, sidecarPathFor(path)]) await assertNotInput(out, [input]);
+    };
+    await refuseInput([values.output]);
     const bar = progressBar(io);
     const t0 = performance.now();
     const controller = new AbortController();
@@ -99,6 +125,7 @@ placed in RAS world space from the ISMRMRD geometry. Repetitions become a 4D vol
         ...(threads !== undefined ? { workers: threads } : {}),
         prewhiten: values['no-prewhiten'] ? 'off' : 'auto',
         phase: Boolean(values.phase),
+        gfactor: Boolean(values.gfactor),
         signal: controller.signal,
         onProgress: bar.update,
       });
@@ -110,6 +137,7 @@ placed in RAS world space from the ISMRMRD geometry. Repetitions become a 4D vol
     const outputs: string[] = [];
     const tWrite = performance.now();
     const datatype = values.int16 ? 'int16' : 'float32';
+    await refuseInput(result.volumes.flatMap((v) => [withSuffix(values.output!, v.suffix), ...(v.phase ? [withSuffix(values.output!, `${v.suffix}_phase`)] : [])]));
     for (const v of result.volumes) {
       const targets: [string, typeof v.magnitude][] = [[withSuffix(values.output, v.suffix), v.magnitude]];
       if (v.phase) targets.push([withSuffix(values.output, `${v.suffix}_phase`), v.phase]);

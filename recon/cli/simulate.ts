@@ -6,6 +6,7 @@ import { writeIsmrmrd } from '../io/ismrmrd/writer.ts';
 import { writeNifti } from '../io/nifti/index.ts';
 import { isPresetName, PRESET_NAMES, presetParams, simulate, type SimParams, type SimulatedScan } from '../sim/index.ts';
 import type { Command } from './command.ts';
+import { parseArgsOneLine } from './recon.ts';
 
 function numberList(name: string, v: string, count: number): number[] {
   const xs = v.split(',').map(Number);
@@ -144,7 +145,7 @@ presets: ${PRESET_NAMES.join(', ')}
   --json                   print what was written as JSON
 `,
   async run(argv, io) {
-    const { values, positionals } = parseArgs({
+    const { values, positionals } = parseArgsOneLine('simulate', () => parseArgs({
       args: argv,
       allowPositionals: true,
       options: {
@@ -164,7 +165,7 @@ presets: ${PRESET_NAMES.join(', ')}
         noise: { type: 'string' },
         json: { type: 'boolean' },
       },
-    });
+    }));
     if (positionals.length) throw new UhfError('BAD_ARGUMENT', `unexpected argument '${positionals[0]}'`);
     if (!values.preset) throw new UhfError('BAD_ARGUMENT', `missing --preset (one of ${PRESET_NAMES.join(', ')})`);
     if (!isPresetName(values.preset)) throw new UhfError('BAD_ARGUMENT', `unknown preset '${values.preset}' (one of ${PRESET_NAMES.join(', ')})`);

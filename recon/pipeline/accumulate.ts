@@ -18,6 +18,19 @@ export interface AccumulatorReport {
   maxOpenBuffers: number;
 }
 
+/**
+ * Where a readout goes in its image's k-space buffer: the e1/e2 line (the k-space
+ * centre line of the encoding limits lands on floor(n/2)) and the readout offset
+ * (its centre sample lands on floor(n/2)); null when it falls outside the buffer.
+ */
+export function placeReadout(p: ReconPlan, h: AcquisitionHeader, r: Readout): { e1: number; e2: number; roOffset: number } | null {
+  const e1 = h.idx.kspaceEncodeStep1 + (Math.floor(p.bufferE1 / 2) - p.centerE1);
+  const e2 = p.is3D ? h.idx.kspaceEncodeStep2 + (Math.floor(p.bufferE2 / 2) - p.centerE2) : 0;
+  const roOffset = Math.floor(p.bufferRo / 2) - r.centerSample;
+  if (e1 < 0 || e1 >= p.bufferE1 || e2 < 0 || e2 >= p.bufferE2 || roOffset < 0 || roOffset + r.samples > p.bufferRo) return null;
+  return { e1, e2, roOffset };
+}
+
 export class KspaceAccumulator {
   private readonly open = new Map<string, KspaceBuffer>();
   private channels = -1;
@@ -36,13 +49,12 @@ export class KspaceAccumulator {
       throw new UhfError('UNSUPPORTED_DATA', `the channel count changes within the scan (${this.channels} → ${r.channels} at scan counter ${h.scanCounter})`, { file: this.file });
     }
     const p = this.plan;
-    const e1 = h.idx.kspaceEncodeStep1 + (Math.floor(p.bufferE1 / 2) - p.centerE1);
-    const e2 = p.is3D ? h.idx.kspaceEncodeStep2 + (Math.floor(p.bufferE2 / 2) - p.centerE2) : 0;
-    const roOffset = Math.floor(p.bufferRo / 2) - r.centerSample;
-    if (e1 < 0 || e1 >= p.bufferE1 || e2 < 0 || e2 >= p.bufferE2 || roOffset < 0 || roOffset + r.samples > p.bufferRo) {
+    const at = placeReadout(p, h, r);
+    if (!at) {
       this.report.outsideLimits++;
       return this.maybeClose(h);
     }
+    const { e1, e2, roOffset } = at;
     const key = imageKeyOf(h);
     const ks = keyString(key);
     let b = this.open.get(ks);

@@ -92,7 +92,8 @@ function frames(group: readonly ReconImage[]): { reps: number[]; frameOf: Map<nu
 
 function assemble2D(group: readonly ReconImage[], plan: ReconPlan, file: string): Built {
   const slicesSeen = [...new Set(group.map((i) => i.key.slice))].sort((a, b) => a - b);
-  const nSlices = slicesSeen[slicesSeen.length - 1]! + 1;
+  // The header's slice limit counts too: otherwise missing LAST slices would go unnoticed.
+  const nSlices = Math.max(slicesSeen[slicesSeen.length - 1]! + 1, (plan.encoding.encodingLimits.slice?.maximum ?? 0) + 1);
   const missing = Array.from({ length: nSlices }, (_, s) => s).filter((s) => !slicesSeen.includes(s));
   if (missing.length) {
     throw new UhfError('UNSUPPORTED_DATA', `slice${missing.length > 1 ? 's' : ''} ${missing.join(', ')} of 0..${nSlices - 1} never acquired: cannot place the slices`, { file });

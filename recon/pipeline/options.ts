@@ -14,6 +14,8 @@ export interface ReconOptions {
   /** Also produce a phase image (needs map-based combination). */
   phase?: boolean;
   pi?: PiMethod;
+  /** Also produce g-factor maps (parallel imaging only), one per slice. */
+  gfactor?: boolean;
   backend?: BackendChoice;
   /** Worker threads for image reconstruction; default: all cores. 0 = in the calling thread. */
   workers?: number;

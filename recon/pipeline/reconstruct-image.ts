@@ -8,6 +8,8 @@ import { inatiMaps, walshMaps } from '../algorithms/coil-maps.ts';
 import { homodyne, pocs, zeroFill, type SampledRanges } from '../algorithms/partial-fourier.ts';
 import { fftc, ifftc } from '../fft/index.ts';
 import { applyChannelMatrix } from '../linalg/apply.ts';
+import { reconstructParallel } from './reconstruct-parallel.ts';
+import type { PiCalibration } from './pi-calibrate.ts';
 import { normaliseAverages, sampledExtent, type KspaceBuffer } from './kspace-buffer.ts';
 import { resizeCentred } from './resize.ts';
 
@@ -31,6 +33,10 @@ export interface ImageRecipe {
    * count or partial Fourier needs whitened k-space, then in k-space first.
    */
   channelMatrix?: { m: Float64Array; rows: number; cols: number };
+  /** Parallel-imaging calibration of this image's slice (undersampled data). */
+  pi?: PiCalibration;
+  /** Also return the g-factor map (parallel imaging only). */
+  gfactor?: boolean;
 }
 
 export interface ImageOutput {
@@ -40,6 +46,8 @@ export interface ImageOutput {
   phase?: Float32Array;
   /** What was done, for the report. */
   partialFourier?: { axes: string[]; method: PartialFourierMethod };
+  /** [x y z] g-factor on the recon grid, when asked for. */
+  gfactor?: Float32Array;
 }
 
 /** An axis counts as partial Fourier when one side of the centre is < 90 % of the other. */
@@ -74,11 +82,13 @@ export function reconstructImage(b: KspaceBuffer, recipe: ImageRecipe): ImageOut
   }
   const mix = recipe.channelMatrix;
   let mixed = false;
-  if (mix && (mix.rows < mix.cols || (pfAxes.length && recipe.partialFourier !== 'zerofill'))) {
+  // Parallel imaging was calibrated on whitened data: whiten first.
+  if (mix && (recipe.pi || mix.rows < mix.cols || (pfAxes.length && recipe.partialFourier !== 'zerofill'))) {
     data = applyChannelMatrix(mix.m, mix.rows, mix.cols, data, n0 * n1 * n2, data).subarray(0, 2 * mix.rows * n0 * n1 * n2);
     nc = mix.rows;
     mixed = true;
   }
+  if (recipe.pi) return reconstructParallel(b, data, nc, recipe, recipe.pi);
   let inImageSpace = false;
   if (pfAxes.length && recipe.partialFourier !== 'zerofill') {
     if (recipe.partialFourier === 'pocs') data = pocs(data, [n0, n1, n2, nc], ranges);

@@ -20,7 +20,10 @@ import { makePlan, type ReconPlan } from './plan.ts';
 import { discardSamples } from './readout.ts';
 import type { ImageRecipe } from './reconstruct-image.ts';
 import { StageTimer } from './stage-timer.ts';
+import { choosePi, ParallelImaging, type PiCalibration } from './parallel-imaging.ts';
 import { defaultWorkerCount } from '../hosts/worker-pool.ts';
+import { openBackend, type BackendSelection } from '../kernels/select.ts';
+import { kernelReconstructor, type KernelReconstructor } from '../kernels/reconstructor.ts';
 
 /** Readouts that are not image data for a Cartesian recon. */
 const NOT_IMAGE: AcqFlagName[] = [
@@ -30,8 +33,10 @@ const NOT_IMAGE: AcqFlagName[] = [
 
 export interface ReconReport {
   input: string;
-  backend: 'cpu';
+  backend: 'cpu' | 'webgpu';
   backendReason: string;
+  /** The device the images were computed on. */
+  backendDevice: string;
   threads: number;
   parameters: Record<string, unknown>;
   plan: {
@@ -54,6 +59,7 @@ export interface ReconReport {
   };
   noise: { readouts: number; prewhitened: boolean; noiseDwellUs?: number; dataDwellUs?: number; bandwidthScale?: number; channelSigmas?: number[] };
   coilCompression?: { from: number; to: number; energyKept: number };
+  parallelImaging?: { method: string; acceleration: [number, number]; calibrationMode: string; reason: string; calibratedSlices: number; calibrationReadouts: number };
   partialFourier?: { axes: string[]; method: string };
   geometryFallback?: string;
   timingsMs: Record<string, number>;
@@ -70,17 +76,22 @@ export async function reconstructFile(path: string, options: ReconOptions = {}):
   const o: ResolvedOptions = { ...DEFAULTS, ...options };
   const timer = new StageTimer();
   const warnings: string[] = [];
-  if (o.backend === 'webgpu') throw new UhfError('BACKEND_UNAVAILABLE', 'the WebGPU backend is not available yet; use --backend cpu');
   if (o.phase && o.combine === 'rss') throw new UhfError('BAD_ARGUMENT', 'a phase image needs map-based coil combination: use --combine walsh or inati with --phase');
   const reader = await timer.timeAsync('open', () => openIsmrmrd(path));
   let reconstructor: ImageReconstructor | undefined;
+  let piCtl: ParallelImaging | undefined;
+  let selection: BackendSelection | undefined;
   try {
     const plan = makePlan(reader.header, path);
-    checkParallelImaging(plan, o.pi, path, warnings);
+    const piSetup = choosePi(plan, o.pi, reader.header, path, warnings);
     // Worker threads pay a start-up cost (~0.3 s each): use them when there are
     // several images to share out.
     const threads = Math.min(o.workers ?? defaultWorkerCount(), expectedImages(plan));
-    reconstructor = threads > 1 ? pooledReconstructor(threads) : inlineReconstructor();
+    selection = await timer.timeAsync('backend', () => openBackend(o.backend));
+    const onKernels: KernelReconstructor | undefined = selection.kernels ? kernelReconstructor(selection.kernels) : undefined;
+    if (onKernels && piSetup) warnings.push('parallel imaging runs on the CPU backend in this version (the GPU kernels cover the fully sampled chain)');
+    reconstructor = (!piSetup ? onKernels : undefined) ?? (threads > 1 ? pooledReconstructor(threads) : inlineReconstructor());
+    piCtl = piSetup ? new ParallelImaging(piSetup, plan, path, threads, Boolean(o.gfactor)) : undefined;
     const recipe = imageRecipe(plan, o);
     const maxAverage = plan.encoding.encodingLimits.average?.maximum ?? 0;
     const acc = new KspaceAccumulator(plan, path, maxAverage);
@@ -89,7 +100,11 @@ export async function reconstructFile(path: string, options: ReconOptions = {}):
     let cc: CoilCompression | undefined;
     let pf: ReconReport['partialFourier'];
     const images: ReconImage[] = [];
+    const gfactors: ReconImage[] = [];
+    // `pending`: images being reconstructed (back-pressure); `all`: everything not
+    // finished, including images waiting for an interleaved calibration.
     const pending = new Set<Promise<void>>();
+    const all = new Set<Promise<void>>();
     const maxPending = Math.max(2, 2 * Math.max(1, reconstructor.threads));
 
     let channelMatrix: ImageRecipe['channelMatrix'];
@@ -106,14 +121,30 @@ export async function reconstructFile(path: string, options: ReconOptions = {}):
       }
       const key = b.key;
       const first = b.first;
-      const job = reconstructor!.reconstruct(b, channelMatrix ? { ...recipe, channelMatrix } : recipe).then((out) => {
-        images.push({ key, dims: [recipe.reconMatrix[0], recipe.reconMatrix[1], recipe.is3D ? recipe.reconMatrix[2] : 1], magnitude: out.magnitude, ...(out.phase ? { phase: out.phase } : {}), first });
-        pf ??= out.partialFourier;
-        counts.images++;
-      });
-      const tracked = job.finally(() => pending.delete(tracked));
-      pending.add(tracked);
-      counts.maxImagesInFlight = Math.max(counts.maxImagesInFlight, pending.size);
+      const dims: [number, number, number] = [recipe.reconMatrix[0], recipe.reconMatrix[1], recipe.is3D ? recipe.reconMatrix[2] : 1];
+      const launch = (pi: PiCalibration | undefined) => {
+        const r = { ...recipe, ...(channelMatrix ? { channelMatrix } : {}), ...(pi ? { pi, gfactor: Boolean(o.gfactor) && key.repetition === firstRepetition(key.slice, key.repetition) } : {}) };
+        const job = reconstructor!.reconstruct(b, r).then((out) => {
+          images.push({ key, dims, magnitude: out.magnitude, ...(out.phase ? { phase: out.phase } : {}), first });
+          if (out.gfactor) gfactors.push({ key, dims, magnitude: out.gfactor, first });
+          pf ??= out.partialFourier;
+          counts.images++;
+        });
+        const tracked = job.finally(() => pending.delete(tracked));
+        pending.add(tracked);
+        counts.maxImagesInFlight = Math.max(counts.maxImagesInFlight, pending.size);
+        return tracked;
+      };
+      const whole = piCtl ? piCtl.calibrationFor(b, channelMatrix).then(launch) : launch(undefined);
+      const tracked = whole.finally(() => all.delete(tracked));
+      all.add(tracked);
+      // Keep rejections observed until they are awaited below.
+      tracked.catch(() => {});
+    };
+    const firstRep = new Map<number, number>();
+    const firstRepetition = (slice: number, rep: number) => {
+      if (!firstRep.has(slice)) firstRep.set(slice, rep);
+      return firstRep.get(slice)!;
     };
 
     const reconStart = performance.now();
@@ -138,6 +169,7 @@ export async function reconstructFile(path: string, options: ReconOptions = {}):
           }
           if (hasFlag(h.flags, 'IS_PARALLEL_CALIBRATION')) {
             counts.calibrationOnly++;
+            piCtl?.observe(h, discardSamples({ data: a.data, channels: h.activeChannels, samples: h.numberOfSamples, centerSample: h.centerSample }, h.discardPre, h.discardPost));
             continue;
           }
           if (h.encodingSpaceRef !== plan.encodingIndex) {
@@ -150,15 +182,20 @@ export async function reconstructFile(path: string, options: ReconOptions = {}):
           // in its worker, where the cropped field of view has the fewest samples.
           let r = { data: a.data, channels: h.activeChannels, samples: h.numberOfSamples, centerSample: h.centerSample };
           r = discardSamples(r, h.discardPre, h.discardPost);
+          piCtl?.observe(h, r);
           for (const b of acc.add(h, r)) submit(b);
         }
       });
+      piCtl?.retryWaiting(channelMatrix, false);
       // Back-pressure: never hold more than a few images in flight.
       while (pending.size >= maxPending) await timer.timeAsync('reconstruct (waiting)', () => Promise.race(pending));
     }
     for (const b of acc.finish()) submit(b);
+    piCtl?.retryWaiting(channelMatrix, true);
     o.onProgress?.({ stage: 'reconstructing images', fraction: 0.92 });
-    await timer.timeAsync('reconstruct (waiting)', () => Promise.all(pending));
+    await timer.timeAsync('reconstruct (waiting)', async () => {
+      while (all.size) await Promise.all(all);
+    });
     timer.ms['reconstruct'] = performance.now() - reconStart;
     counts.outsideLimits = acc.report.outsideLimits;
     if (counts.outsideLimits) warnings.push(`${counts.outsideLimits} readouts lie outside the encoded matrix and were ignored`);
@@ -166,17 +203,33 @@ export async function reconstructFile(path: string, options: ReconOptions = {}):
       warnings.push(`${acc.report.closedAtEnd} images had no LAST_IN_SLICE flag and were held until the end of the file`);
     }
     if (noise.lateNoise) warnings.push(`${noise.lateNoise} noise readouts came after imaging data and were not used`);
-    if (counts.calibrationOnly) warnings.push(`${counts.calibrationOnly} calibration-only readouts were not used (no parallel imaging in this reconstruction)`);
+    if (counts.calibrationOnly && !piCtl) warnings.push(`${counts.calibrationOnly} calibration-only readouts were not used (no parallel imaging in this reconstruction)`);
     o.onProgress?.({ stage: 'assembling volumes', fraction: 0.96 });
     const trSec = reader.header.sequenceParameters?.TRMs[0] ? reader.header.sequenceParameters.TRMs[0] / 1000 : undefined;
     const assembled = timer.time('assemble', () => assembleVolumes(images, plan, path, trSec));
+    if (gfactors.length) {
+      const g = assembleVolumes(gfactors, plan, path);
+      for (const v of g.volumes) assembled.volumes.push({ ...v, suffix: `${v.suffix}_gfactor`, magnitude: { ...v.magnitude, description: 'g-factor' } });
+    }
     warnings.push(...assembled.warnings);
     o.onProgress?.({ stage: 'done', fraction: 1 });
     const enc = plan.encoding.encodedSpace.matrixSize;
+    let backend = selection.backend;
+    let backendReason = selection.reason;
+    if (onKernels?.stats.failure) {
+      const { backendImages, cpuImages, failure } = onKernels.stats;
+      if (backendImages === 0) {
+        backend = 'cpu';
+        backendReason = `${selection.reason}; the GPU failed (${failure}) and the images were reconstructed on the CPU`;
+      } else {
+        warnings.push(`${cpuImages} of ${cpuImages + backendImages} images were reconstructed on the CPU after a GPU failure: ${failure}`);
+      }
+    }
     const report: ReconReport = {
       input: path,
-      backend: 'cpu',
-      backendReason: o.backend === 'cpu' ? 'requested' : 'the CPU backend is the only one available in this build',
+      backend,
+      backendReason,
+      backendDevice: backend === 'cpu' ? 'CPU' : selection.device,
       threads: reconstructor.threads,
       parameters: { combine: o.combine, partialFourier: o.partialFourier, prewhiten: o.prewhiten, coils: o.coils ?? null, phase: o.phase, pi: o.pi },
       plan: {
@@ -191,6 +244,7 @@ export async function reconstructFile(path: string, options: ReconOptions = {}):
       noise: noiseReport(noise),
       ...(cc ? { coilCompression: { from: cc.channels, to: cc.virtualCoils, energyKept: cc.energyFraction } } : {}),
       ...(pf ? { partialFourier: pf } : {}),
+      ...(piSetup && piCtl ? { parallelImaging: { method: piSetup.method, acceleration: piSetup.accel, calibrationMode: piSetup.calibrationMode, reason: piSetup.reason, calibratedSlices: piCtl.stats.calibratedSlices, calibrationReadouts: piCtl.stats.calibrationReadouts } } : {}),
       ...(assembled.geometryFallback ? { geometryFallback: assembled.geometryFallback } : {}),
       timingsMs: timer.ms,
       peakRssMB: timer.peakRssMB,
@@ -199,6 +253,8 @@ export async function reconstructFile(path: string, options: ReconOptions = {}):
     return { volumes: assembled.volumes, report };
   } finally {
     await reconstructor?.close();
+    await piCtl?.close();
+    selection?.close();
     reader.close();
   }
 }
@@ -210,15 +266,6 @@ function expectedImages(plan: ReconPlan): number {
   return n(l.slice) * n(l.contrast) * n(l.phase) * n(l.repetition) * n(l.set);
 }
 
-function checkParallelImaging(plan: ReconPlan, pi: string, file: string, warnings: string[]): void {
-  const [r1, r2] = plan.acceleration;
-  if (r1 * r2 <= 1) return;
-  if (pi === 'none') {
-    warnings.push(`the data are undersampled (R = ${r1}×${r2}) and parallel imaging is off: the image is zero-filled and aliased`);
-    return;
-  }
-  throw new UhfError('UNSUPPORTED_DATA', `the data are undersampled (R = ${r1}×${r2}): parallel imaging (GRAPPA/SENSE) is not available in this version; --pi none gives a zero-filled, aliased image`, { file });
-}
 
 function imageRecipe(plan: ReconPlan, o: ResolvedOptions): ImageRecipe {
   const grid = (a: 0 | 1 | 2, n: number) => {
@@ -248,6 +295,13 @@ function decideWhitening(
   if (mode === 'off' || !noise.cov) return;
   if (noise.cov.channels !== first.activeChannels) {
     throw new UhfError('UNSUPPORTED_DATA', `noise readouts have ${noise.cov.channels} channels, imaging readouts ${first.activeChannels}`, { file });
+  }
+  // Noise readouts that are exactly zero (simulated noise-free data, e.g. libismrmrd's
+  // generator with -n 0 -C) carry no noise statistics: nothing to whiten with. One dead
+  // channel among live ones still fails in prewhitener(), naming the channel.
+  if (noise.cov.channelSigmas().every((s) => s === 0)) {
+    warnings.push('the noise readouts are all zero (noise-free data?): no prewhitening');
+    return;
   }
   noise.whitener = prewhitener(noise.cov, { dataDwellUs: first.sampleTimeUs, receiverNoiseBandwidth: plan.receiverNoiseBandwidth });
   if (noise.cov.count < 10 * noise.cov.channels) {

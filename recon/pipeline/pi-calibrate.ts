@@ -1,0 +1,77 @@
+/**
+ * One slice's parallel-imaging calibration from its reference (ACS) k-space:
+ * a GRAPPA kernel, or ESPIRiT sensitivity maps for SENSE, plus the g-factor map.
+ * Pure; runs in a worker thread. Noise prewhitening (and coil compression) are
+ * applied to the reference first, so the calibration and the g-factor are those
+ * of whitened data.
+ */
+import { combineWeights } from '../algorithms/coil-combine.ts';
+import { espiritMaps } from '../algorithms/espirit.ts';
+import { grappaGFactorMap } from '../algorithms/gfactor-grappa.ts';
+import { extractAcs, grappaCalibrate, grappaImageWeights, type GrappaKernel } from '../algorithms/grappa/index.ts';
+
+/** Largest image-domain GRAPPA weight set kept per slice (else k-space application). */
+const MAX_WEIGHT_BYTES = 96 * 1024 * 1024;
+import { senseUnfoldWeights } from '../algorithms/sense/index.ts';
+import { applyChannelMatrix } from '../linalg/apply.ts';
+import type { KspaceBuffer } from './kspace-buffer.ts';
+import type { CalibrateJob } from './parallel-imaging.ts';
+
+export interface PiSetup {
+  method: 'grappa' | 'sense';
+  accel: [number, number];
+  calibrationMode: string;
+  /** Why this method, for the report. */
+  reason: string;
+}
+
+export interface PiCalibration {
+  method: 'grappa' | 'sense';
+  accel: [number, number];
+  kernel?: GrappaKernel;
+  /** SENSE maps on the buffer grid [ro, e1, e2, cha]. */
+  maps?: Float32Array;
+  /** g-factor on the buffer grid [ro, e1, e2] (real). */
+  gfactor: Float32Array;
+  /**
+   * GRAPPA as image-domain weights [x y z cout cin] on the buffer grid, when they
+   * are small enough: one multiply per voxel and channel pair per frame instead of
+   * a k-space convolution (the fast path for time series).
+   */
+  weights?: Float32Array;
+  /** ACS lines used [e1, e2]. */
+  acsLines: [number, number];
+}
+
+function whitened(ref: KspaceBuffer, m: CalibrateJob['channelMatrix']): { data: Float32Array; channels: number } {
+  const [n0, n1, n2, nc] = ref.dims;
+  if (!m) return { data: ref.data, channels: nc };
+  const samples = n0 * n1 * n2;
+  return { data: applyChannelMatrix(m.m, m.rows, m.cols, ref.data, samples, ref.data).subarray(0, 2 * m.rows * samples), channels: m.rows };
+}
+
+export function calibrateParallelImaging(job: CalibrateJob): PiCalibration {
+  const { ref, setup } = job;
+  const [n0, n1, n2] = ref.dims;
+  const { data, channels } = whitened(ref, job.channelMatrix);
+  const mask = Uint8Array.from(ref.lineCount, (x) => (x ? 1 : 0));
+  const { acs, acsDims, region } = extractAcs(data, [n0, n1, n2, channels], mask);
+  const grid: [number, number, number] = [n0, n1, n2];
+  // Sensitivities from the ACS (ESPIRiT, first set): SENSE needs them; GRAPPA's
+  // g-factor uses them as its combination model.
+  const needMaps = setup.method === 'sense' || job.gfactor;
+  const maps = needMaps ? espiritMaps(acs, [acsDims[0], acsDims[1], acsDims[2]], grid, channels) : new Float32Array(0);
+  if (setup.method === 'sense') {
+    // The closed-form g-factor needs the lattice to tile the matrix (as unfolding does).
+    const tiles = n1 % setup.accel[0] === 0 && n2 % setup.accel[1] === 0;
+    const gfactor = tiles ? senseUnfoldWeights(maps, grid, channels, setup.accel).gfactor : new Float32Array(0);
+    return { method: 'sense', accel: setup.accel, maps, gfactor, acsLines: region.size };
+  }
+  const kernel = grappaCalibrate(acs, acsDims, { accel: setup.accel });
+  // Image-domain weights are exact only when the lattice tiles the matrix.
+  const tiles = n1 % setup.accel[0] === 0 && n2 % setup.accel[1] === 0;
+  const weightBytes = 8 * n0 * n1 * n2 * channels * channels;
+  const weights = tiles && weightBytes <= MAX_WEIGHT_BYTES ? grappaImageWeights(kernel, grid) : undefined;
+  const gfactor = job.gfactor ? grappaGFactorMap(kernel, grid, combineWeights(maps, grid, channels)).gfactor : new Float32Array(0);
+  return { method: 'grappa', accel: setup.accel, kernel, gfactor, acsLines: region.size, ...(weights ? { weights } : {}) };
+}
