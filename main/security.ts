@@ -1,7 +1,9 @@
 /**
  * The app's security settings in one place (as VS Code keeps them): every window
- * is created from these options, and every page gets this CSP.
+ * is created from these options, every page gets this CSP, and only our own
+ * custom-protocol pages may be shown.
  */
+import { CONTENT_SECURITY_POLICY as CSP } from '../shared/api/csp.ts';
 
 /** webPreferences for every BrowserWindow: isolated, sandboxed, no Node. */
 export function secureWebPreferences(preloadPath: string) {
@@ -11,37 +13,41 @@ export function secureWebPreferences(preloadPath: string) {
     sandbox: true,
     nodeIntegration: false,
     nodeIntegrationInWorker: false,
+    nodeIntegrationInSubFrames: false,
     webSecurity: true,
     allowRunningInsecureContent: false,
     experimentalFeatures: false,
+    webviewTag: false,
+    navigateOnDragDrop: false,
     spellcheck: false,
   } as const;
 }
 
-/** Content-Security-Policy for the renderer: own code only, no eval, no remote hosts. */
-export const CONTENT_SECURITY_POLICY = [
-  "default-src 'self'",
-  "script-src 'self' 'wasm-unsafe-eval'",
-  "style-src 'self' 'unsafe-inline'",
-  "img-src 'self' data: blob:",
-  "worker-src 'self' blob:",
-  "connect-src 'self'",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-ancestors 'none'",
-].join('; ');
+/** Content-Security-Policy for the renderer: own code only, no eval, no remote hosts (shared with `uhf serve`). */
+export const CONTENT_SECURITY_POLICY = CSP;
 
 /** Chromium switches the app needs: WebGPU is behind a flag on Linux. */
-export const CHROMIUM_SWITCHES: readonly [string, string?][] = [['enable-unsafe-webgpu']];
+export const CHROMIUM_SWITCHES: readonly [string, string?][] = process.platform === 'linux' ? [['enable-unsafe-webgpu']] : [];
 
 /** Only our own custom-protocol pages may be shown; everything else is refused. */
 export const APP_PROTOCOL = 'uhf';
+export const APP_HOST = 'app';
+export const APP_ORIGIN = `${APP_PROTOCOL}://${APP_HOST}`;
+export const APP_URL = `${APP_ORIGIN}/index.html`;
+
+/** The privileges of the app scheme (registered before the app is ready). */
+export const APP_SCHEME_PRIVILEGES = { standard: true, secure: true, supportFetchAPI: true, corsEnabled: false, stream: true, codeCache: true } as const;
 
 export function isAllowedNavigation(url: string): boolean {
   try {
-    return new URL(url).protocol === `${APP_PROTOCOL}:`;
+    const u = new URL(url);
+    return u.protocol === `${APP_PROTOCOL}:` && u.host === APP_HOST;
   } catch {
     return false;
   }
+}
+
+/** Every permission request (camera, geolocation, notifications …) is denied. */
+export function permissionAllowed(_permission: string): boolean {
+  return false;
 }

@@ -17,7 +17,7 @@ import { writeIsmrmrd } from '../io/ismrmrd/writer.ts';
 import { reconstructFile } from '../pipeline/run.ts';
 import { presetParams, simulate } from '../sim/index.ts';
 import { writeSimulation } from '../cli/simulate.ts';
-import { measureRead, type ReadMemoryReport } from './read-memory.ts';
+import type { ReadMemoryReport } from './read-memory.ts';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const UHF = join(REPO, 'bin', 'uhf.mjs');

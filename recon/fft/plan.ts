@@ -235,7 +235,7 @@ export class BluesteinCore implements DftCore {
     ar.fill(0, n * V, M * V);
     ai.fill(0, n * V, M * V);
     let inY = this.inner.exec(V, ar, ai, tr, ti);
-    let rr = inY ? tr : ar, ri = inY ? ti : ai;
+    const rr = inY ? tr : ar, ri = inY ? ti : ai;
     // Z = R * Bhat, store conj(Z) in place.
     for (let k = 0; k < M; k++) {
       const c = br[k]!, d = bi[k]!;

@@ -45,11 +45,17 @@ export function choosePi(plan: ReconPlan, requested: PiMethod, header: IsmrmrdHe
     throw new UhfError('UNSUPPORTED_DATA', 'the calibration mode is "external" (calibration data in another file): not supported; use --pi none for an aliased image', { file });
   }
   const method = requested === 'sense' ? 'sense' : 'grappa';
+  if (method === 'sense' && (plan.bufferE1 % r1 !== 0 || plan.bufferE2 % r2 !== 0)) {
+    warnings.push(`SENSE: the encoded matrix (${plan.bufferE1} × ${plan.bufferE2} lines) is not a multiple of R = ${r1}×${r2}: iterative CG-SENSE instead of direct unfolding, and no g-factor map`);
+  }
   const reason = requested === 'auto'
     ? `auto: the header declares R = ${r1}×${r2} → GRAPPA, calibration ${mode}`
     : `requested: ${method.toUpperCase()}, calibration ${mode}`;
   return { method, accel: [r1, r2], calibrationMode: mode, reason };
 }
+
+/** Fewest contiguous ACS lines (e1) through the centre that count as calibration data. */
+const MIN_ACS_LINES = 4;
 
 /** Collects calibration lines per slice and hands out one calibration per slice. */
 export class ParallelImaging {
@@ -117,9 +123,10 @@ export class ParallelImaging {
   retryWaiting(channelMatrix: CalibrateJob['channelMatrix'], final: boolean): void {
     for (const [slice, list] of this.waiting) {
       const ref = this.refs.get(slice);
-      if (ref && this.hasAcs(ref)) {
+      // A later image of the slice may have started the calibration already: share it.
+      const cal = this.calibrations.get(slice) ?? (ref && this.hasAcs(ref) ? this.start(slice, ref, channelMatrix) : undefined);
+      if (cal) {
         this.waiting.delete(slice);
-        const cal = this.start(slice, ref, channelMatrix);
         for (const w of list) cal.then(w.resolve, w.reject);
       } else if (final) {
         this.waiting.delete(slice);
@@ -136,15 +143,25 @@ export class ParallelImaging {
     await this.pool?.close();
   }
 
-  private hasAcs(ref: KspaceBuffer): boolean {
+  /** Contiguous ACS lines (e1) through the k-space centre of `ref`, 0 when none. */
+  private acsLines(ref: KspaceBuffer): number {
     const region = findAcsRegion(ref.lineCount.length === ref.dims[1] * ref.dims[2] ? Uint8Array.from(ref.lineCount, (x) => (x ? 1 : 0)) : new Uint8Array(0), ref.dims[1], ref.dims[2]);
-    return region !== null && region.size[0] >= 4;
+    return region?.size[0] ?? 0;
+  }
+
+  private hasAcs(ref: KspaceBuffer): boolean {
+    return this.acsLines(ref) >= MIN_ACS_LINES;
   }
 
   private noCalibration(slice: number): UhfError {
+    const ref = this.refs.get(slice);
+    const found = ref ? this.acsLines(ref) : 0;
+    const what = found > 0
+      ? `only ${found} contiguous calibration (ACS) line${found === 1 ? '' : 's'} at the k-space centre (at least ${MIN_ACS_LINES} are needed, more for the GRAPPA kernel or ESPIRiT maps)`
+      : 'no calibration (ACS) lines around the k-space centre';
     return new UhfError(
       'UNSUPPORTED_DATA',
-      `slice ${slice}: the data are undersampled (R = ${this.setup.accel.join('×')}) but there are no calibration (ACS) lines around the k-space centre (calibration mode ${this.setup.calibrationMode}); use --pi none for an aliased image`,
+      `slice ${slice}: the data are undersampled (R = ${this.setup.accel.join('×')}) but there are ${what} (calibration mode ${this.setup.calibrationMode}); use --pi none for an aliased image`,
       { file: this.file },
     );
   }

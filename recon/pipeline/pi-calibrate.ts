@@ -5,6 +5,7 @@
  * applied to the reference first, so the calibration and the g-factor are those
  * of whitened data.
  */
+import { UhfError } from '../../shared/errors.ts';
 import { combineWeights } from '../algorithms/coil-combine.ts';
 import { espiritMaps } from '../algorithms/espirit.ts';
 import { grappaGFactorMap } from '../algorithms/gfactor-grappa.ts';
@@ -12,6 +13,9 @@ import { extractAcs, grappaCalibrate, grappaImageWeights, type GrappaKernel } fr
 
 /** Largest image-domain GRAPPA weight set kept per slice (else k-space application). */
 const MAX_WEIGHT_BYTES = 96 * 1024 * 1024;
+/** ESPIRiT's default kernel width, and the fewest ACS lines (per accelerated axis) it is given. */
+const ESPIRIT_KERNEL = 6;
+const MIN_ESPIRIT_ACS = 2 * ESPIRIT_KERNEL;
 import { senseUnfoldWeights } from '../algorithms/sense/index.ts';
 import { applyChannelMatrix } from '../linalg/apply.ts';
 import type { KspaceBuffer } from './kspace-buffer.ts';
@@ -54,9 +58,25 @@ export function calibrateParallelImaging(job: CalibrateJob): PiCalibration {
   const { ref, setup } = job;
   const [n0, n1, n2] = ref.dims;
   const { data, channels } = whitened(ref, job.channelMatrix);
+  const R = setup.accel[0] * setup.accel[1];
+  if (R > channels) {
+    // choosePi checks the header's channel count; this catches files without one and coil compression.
+    const compressed = job.channelMatrix !== undefined && job.channelMatrix.rows < job.channelMatrix.cols;
+    throw new UhfError('UNSUPPORTED_DATA', `acceleration R = ${setup.accel.join('×')} = ${R} exceeds the ${channels} ${compressed ? 'virtual coils left after coil compression' : 'receive channels'}: parallel imaging cannot unfold more aliased copies than there are coils${compressed ? ' (compress to at least R coils)' : ''}`);
+  }
   const mask = Uint8Array.from(ref.lineCount, (x) => (x ? 1 : 0));
   const { acs, acsDims, region } = extractAcs(data, [n0, n1, n2, channels], mask);
   const grid: [number, number, number] = [n0, n1, n2];
+  // ESPIRiT from a thin ACS block gives wrong maps, and SENSE with wrong maps an
+  // aliased image that looks plausible: refuse instead (measured on the 7 T
+  // simulator, 96², R = 3: 8 lines → NRMSE 0.40, worse than zero filling; 12 → 0.03).
+  if (setup.method === 'sense') {
+    for (const a of [0, 1] as const) {
+      if (setup.accel[a] > 1 && region.size[a] < MIN_ESPIRIT_ACS) {
+        throw new UhfError('UNSUPPORTED_DATA', `SENSE calibration (ESPIRiT): too few ACS lines: ${region.size[a]} contiguous ${a === 0 ? 'lines in e1 (phase)' : 'partitions in e2'} at the k-space centre, ESPIRiT's ${ESPIRIT_KERNEL}×${ESPIRIT_KERNEL} kernel needs at least ${MIN_ESPIRIT_ACS} (twice its width) for usable sensitivity maps; acquire more ACS lines, or use --pi none for an aliased image`);
+      }
+    }
+  }
   // Sensitivities from the ACS (ESPIRiT, first set): SENSE needs them; GRAPPA's
   // g-factor uses them as its combination model.
   const needMaps = setup.method === 'sense' || job.gfactor;

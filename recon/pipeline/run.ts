@@ -216,13 +216,15 @@ export async function reconstructFile(path: string, options: ReconOptions = {}):
     const enc = plan.encoding.encodedSpace.matrixSize;
     let backend = selection.backend;
     let backendReason = selection.reason;
-    if (onKernels?.stats.failure) {
-      const { backendImages, cpuImages, failure } = onKernels.stats;
-      if (backendImages === 0) {
+    if (onKernels) {
+      const { backendImages, cpuImages, cpuOnlyImages, cpuOnlyReason, failure } = onKernels.stats;
+      const all = backendImages + cpuImages + cpuOnlyImages;
+      if (backendImages === 0 && all > 0) {
         backend = 'cpu';
-        backendReason = `${selection.reason}; the GPU failed (${failure}) and the images were reconstructed on the CPU`;
+        backendReason = `${selection.reason}; ${failure ? `the GPU failed (${failure})` : cpuOnlyReason}: the images were reconstructed on the CPU`;
       } else {
-        warnings.push(`${cpuImages} of ${cpuImages + backendImages} images were reconstructed on the CPU after a GPU failure: ${failure}`);
+        if (failure) warnings.push(`${cpuImages} of ${all} images were reconstructed on the CPU after a GPU failure: ${failure}`);
+        if (cpuOnlyImages) warnings.push(`${cpuOnlyImages} of ${all} images were reconstructed on the CPU: ${cpuOnlyReason}`);
       }
     }
     const report: ReconReport = {
