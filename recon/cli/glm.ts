@@ -71,7 +71,7 @@ mask, residvar (and ar1) .nii.gz and report.json.
   --connectivity 6|18|26 cluster connectivity (default 26)
   --two-sided            also report negative clusters of t contrasts
   --space auto|mni|native  MNI space (for AAL atlas labels): auto reads the sform code
-  --threads N            worker threads (default: all cores for large masks)
+  --threads N            worker threads (default for large runs: cores − 1 when ≥ 4 cores, else 1)
   --json                 print the JSON report on stdout
 `,
   async run(argv, io) {

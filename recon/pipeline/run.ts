@@ -216,7 +216,10 @@ export async function reconstructFile(path: string, options: ReconOptions = {}):
     const enc = plan.encoding.encodedSpace.matrixSize;
     let backend = selection.backend;
     let backendReason = selection.reason;
-    if (onKernels) {
+    if (onKernels && reconstructor !== onKernels) {
+      backend = 'cpu';
+      backendReason = `${selection.reason}; parallel imaging runs on the CPU backend in this version: the images were reconstructed on the CPU`;
+    } else if (onKernels) {
       const { backendImages, cpuImages, cpuOnlyImages, cpuOnlyReason, failure } = onKernels.stats;
       const all = backendImages + cpuImages + cpuOnlyImages;
       if (backendImages === 0 && all > 0) {

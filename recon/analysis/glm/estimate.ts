@@ -14,7 +14,7 @@ import { ChunkPool } from './pool.ts';
 
 export interface FitOptions {
   noise?: NoiseModel;
-  /** Worker threads; default: all cores for large runs, inline for small ones. */
+  /** Worker threads; default: see defaultThreads (inline for small runs and small machines). */
   threads?: number;
   /** In-mask voxels per block (default 2048). */
   chunkVoxels?: number;
@@ -57,8 +57,15 @@ export interface GlmFit {
 /** Workers cost ~0.5 s to start (tsx compiles the sources in each): worth it from ~50 M voxel-frames. */
 const MIN_WORK_FOR_WORKERS = 50e6;
 
-export function defaultThreads(maskCount: number, nFrames: number): number {
-  return maskCount * nFrames < MIN_WORK_FOR_WORKERS ? 1 : Math.max(1, availableParallelism());
+/**
+ * Workers for large runs on machines with ≥ 4 cores, one core left to the
+ * main thread (which gathers blocks). With 2 vCPUs, typically one physical
+ * core's SMT siblings, two workers measured slower than one thread
+ * (BENCHMARKS.md), so small machines fit inline.
+ */
+export function defaultThreads(maskCount: number, nFrames: number, cores = availableParallelism()): number {
+  if (maskCount * nFrames < MIN_WORK_FOR_WORKERS || cores < 4) return 1;
+  return cores - 1;
 }
 
 export async function fitGlm(
