@@ -4,11 +4,12 @@ import { parseArgs } from 'node:util';
 import { UhfError } from '../../shared/errors.ts';
 import { writeFileAtomic } from '../io/atomic.ts';
 import { benchFft } from '../bench/fft.ts';
+import { benchGlm } from '../bench/glm.ts';
 import { benchRecon } from '../bench/recon.ts';
 import { renderMarkdown, type Table } from '../bench/report.ts';
 import type { Command } from './command.ts';
 
-const SECTIONS = ['fft', 'recon'] as const;
+const SECTIONS = ['fft', 'recon', 'glm'] as const;
 type Section = (typeof SECTIONS)[number];
 
 export const benchCommand: Command = {
@@ -50,6 +51,16 @@ bart and ismrmrd-tools. Writes the tables to BENCHMARKS.md (or --out).
         note: 'Whole commands on the same files (process start, read, recon, write): `uhf recon` vs `ismrmrd_recon_cartesian_2d`. Speed-up > 1: ours is faster. Memory rows: peak resident memory of the whole `uhf recon` process.',
         header: ['case', 'ours s', 'reference s', 'speed-up', 'details'],
         rows: rows.map((r) => [r.name, r.oursSec, r.peerSec ?? '—', r.speedup ?? '—', Object.entries(r.extra ?? {}).map(([k, v]) => `${k} ${typeof v === 'number' ? (Number.isInteger(v) ? v : v.toFixed(2)) : v}`).join(', ')]),
+      });
+    }
+    if (only.includes('glm')) {
+      log('GLM vs nipy …');
+      const rows = await benchGlm({ quick, log });
+      tables.push({
+        title: 'fMRI GLM: ours vs nipy',
+        note: 'Same data, design, mask and contrasts; nipy (Debian python3-nipy) runs in a child process and reports its own fit time. Ratio = ours / nipy (< 1: ours is faster). The 7 T-size row has no peer.',
+        header: ['case', 'ours s', 'nipy s', 'ours / nipy', 'details'],
+        rows: rows.map((r) => [r.name, r.oursSec, r.peerSec ?? '—', r.ratio ?? '—', Object.entries(r.extra ?? {}).map(([k, v]) => `${k} ${String(v)}`).join(', ')]),
       });
     }
     const out = values.out ?? join(fileURLToPath(new URL('../../', import.meta.url)), 'BENCHMARKS.md');

@@ -27,7 +27,7 @@
  */
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { flagsOf, type Acquisition, type IsmrmrdHeader } from '../../shared/ismrmrd.ts';
+import { flagsOf, type Acquisition, type AcqFlagName, type IsmrmrdHeader } from '../../shared/ismrmrd.ts';
 import { ifftc } from '../../recon/fft/index.ts';
 import { emptyAcquisitionHeader } from '../../recon/io/ismrmrd/acquisition-codec.ts';
 import { writeIsmrmrd } from '../../recon/io/ismrmrd/writer.ts';
@@ -135,7 +135,7 @@ function* phantomReadouts(k: Float32Array, n: number, nc: number, R: number, acs
     head.phaseDir = [0, 1, 0];
     head.sliceDir = [0, 0, 1];
     const lattice = (y - c) % R === 0, isAcs = Math.abs(y - c + 0.5) < acs / 2;
-    const f: Parameters<typeof flagsOf>[0] = [];
+    const f: AcqFlagName[] = [];
     if (isAcs) f.push(lattice ? 'IS_PARALLEL_CALIBRATION_AND_IMAGING' : 'IS_PARALLEL_CALIBRATION');
     if (y === lines[lines.length - 1]) f.push('LAST_IN_SLICE');
     head.flags = flagsOf(f);
@@ -171,10 +171,10 @@ describe('BART phantom (bart phantom -x 96 -k -s 8): ours through the pipeline v
   // regularised CG (30 iterations, λ = 0.01 or 0.001 alike) denoises more than our
   // unregularised GRAPPA / SENSE: measured ours/BART ≈ 1.05 (R = 2) and 1.12–1.15 (R = 3).
   it.each([
-    { noise: 0, R: 2, factor: 1 }, { noise: 0, R: 3, factor: 1 },
-    { noise: 0.003, R: 2, factor: 1 }, { noise: 0.003, R: 3, factor: 1 },
-    { noise: 0.01, R: 2, factor: 1.1 }, { noise: 0.01, R: 3, factor: 1.2 },
-  ])('noise $noise, R = $R, 24 ACS lines: GRAPPA and SENSE ≤ $factor × BART', async ({ noise, R, factor }) => {
+    { label: 'noise-free', noise: 0, R: 2, factor: 1 }, { label: 'noise-free', noise: 0, R: 3, factor: 1 },
+    { label: 'σ = 0.3 %', noise: 0.003, R: 2, factor: 1 }, { label: 'σ = 0.3 %', noise: 0.003, R: 3, factor: 1 },
+    { label: 'σ = 1 %', noise: 0.01, R: 2, factor: 1.1 }, { label: 'σ = 1 %', noise: 0.01, R: 3, factor: 1.2 },
+  ])('$label, R = $R, 24 ACS lines: GRAPPA and SENSE ≤ $factor × BART', async ({ noise, R, factor }) => {
     const rng = new Rng(2025, 'pi-quality-phantom');
     const data = noise > 0 ? k.map((v) => v + noise * max * rng.normal()) : k;
     const file = join(tmp.dir, `phantom-${noise}-R${R}.h5`);
