@@ -1,6 +1,6 @@
 /**
  * WebAssembly SIMD versions of the Stockham passes (see codelets.ts for the
- * JS ones and their exact semantics), built at run time with wasm-encoder.ts.
+ * JS ones and their exact semantics), built at run time with recon/wasm/encoder.ts.
  *
  * A complex number is one v128 holding (re, im) as two f64 lanes. Scratch
  * buffers hold V interleaved lines: element j of line v at byte 16*(j*V + v).
@@ -16,7 +16,10 @@
  * src[j] (Int32 table), output element k at dst[k]. Imaginary parts are
  * multiplied by sgn on input and by scale*sgn on output (real parts by scale).
  */
-import { F64, Func, I32, V128, encodeModule } from './wasm-encoder.ts';
+import { F64, Func, I32, V128, encodeModule } from '../wasm/encoder.ts';
+import { wasmApi, type WasmMemory } from '../wasm/api.ts';
+
+export { wasmApi, type WasmMemory };
 
 export const WASM_RADICES = [2, 3, 4, 5, 7, 8, 11, 13] as const;
 
@@ -335,22 +338,6 @@ function buildLast(r: number): Func {
   return f;
 }
 
-/** The parts of the WebAssembly JS API used here (the project's `lib` has no DOM/WebAssembly types). */
-export interface WasmMemory {
-  readonly buffer: ArrayBuffer;
-  grow(pages: number): number;
-}
-interface WasmApi {
-  Memory: new (desc: { initial: number; maximum?: number }) => WasmMemory;
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (mod: object, imports: object) => { exports: Record<string, unknown> };
-  validate(bytes: Uint8Array): boolean;
-}
-
-export function wasmApi(): WasmApi | undefined {
-  return (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
-}
-
 /** Complex product a ⊗ w with w stored as (wr, wr, -wi, wi) at address `w` (32 bytes); leaves it on the stack. */
 function pushCmulMem(f: Func, a: number, w: number): void {
   f.get(a).get(w).v128Load(0).f64x2Mul().get(a).get(a).swapLanes().get(w).v128Load(16).f64x2Mul().f64x2Add();
@@ -394,7 +381,7 @@ function buildScatterMul(): Func {
   const k = f.local(I32), v = f.local(I32), one = f.local(I32), row = f.local(I32), w = f.local(I32), i = f.local(I32), d = f.local(I32);
   const cj = f.local(V128), sc = f.local(V128), a = f.local(V128);
   f.f64(1).f64x2Splat().get(SGNIN).f64x2ReplaceLane(1).set(cj);
-  f.get(SCALE).f64x2Splat().get(SCALE).get(SGNOUT).op(0xa2 /* f64.mul */).f64x2ReplaceLane(1).set(sc);
+  f.get(SCALE).f64x2Splat().get(SCALE).get(SGNOUT).f64Mul().f64x2ReplaceLane(1).set(sc);
   f.i32(1).set(one);
   f.get(X).set(i);
   f.forLoop(k, 0, N, one, () => {

@@ -17,17 +17,8 @@ import {
 import { frobeniusDiff, identity, matMulConjTrans } from '../../recon/linalg/dense.ts';
 import { isUhfError } from '../../shared/errors.ts';
 import { bartPath, readCfl, relL2, runBart, tempDir, writeCfl } from '../helpers/cfl.ts';
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { uhfErrorCode } from '../helpers/errors.ts';
+import { rng } from '../helpers/random.ts';
 
 /**
  * [channel][sample] data X = A·Z: A random C×rank coil mixing, Z rank sources
@@ -138,17 +129,9 @@ describe('coilCompression', () => {
     const direct = coilCompression(X, C, S, { virtualCoils: 3 });
     expect(frobeniusDiff(viaCov.matrix, direct.matrix)).toBe(0);
     expect(frobeniusDiff(viaCov.singularValues, direct.singularValues)).toBe(0);
-    const code = (f: () => unknown): string | undefined => {
-      try {
-        f();
-      } catch (e) {
-        return isUhfError(e) ? e.code : 'not a UhfError';
-      }
-      return undefined;
-    };
-    expect(code(() => coilCompression(X, C, S, { virtualCoils: 7 }))).toBe('BAD_ARGUMENT');
-    expect(code(() => coilCompression(new Float32Array(2 * C * S), C, S))).toBe('UNSUPPORTED_DATA');
-    expect(code(() => coilCompression(X, C, S + 1))).toBe('SHAPE_MISMATCH');
+    expect(uhfErrorCode(() => coilCompression(X, C, S, { virtualCoils: 7 }))).toBe('BAD_ARGUMENT');
+    expect(uhfErrorCode(() => coilCompression(new Float32Array(2 * C * S), C, S))).toBe('UNSUPPORTED_DATA');
+    expect(uhfErrorCode(() => coilCompression(X, C, S + 1))).toBe('SHAPE_MISMATCH');
   });
 });
 

@@ -22,17 +22,8 @@ import { hermitianEigen } from '../../recon/linalg/index.ts';
 import { ifftc } from '../../recon/fft/index.ts';
 import { isUhfError } from '../../shared/errors.ts';
 import { bartPath, readCfl, runBart, tempDir, writeCfl } from '../helpers/cfl.ts';
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { padAcs } from '../helpers/kspace.ts';
+import { rng } from '../helpers/random.ts';
 
 /** Hermitian PSD n×n = B·Bᴴ with B n×r, column k scaled by decay^k (row-major interleaved). */
 function psdMatrix(n: number, r: number, decay: number, seed: number): Float64Array {
@@ -213,16 +204,7 @@ describe('espirit vs bart ecalib', () => {
     object = Uint8Array.from(rss, (v) => (v > 0.01 * max ? 1 : 0));
     ({ acs, dims: acsDims } = extractCalibration(kspace, dims, C, [ACS, ACS, 1]));
     // the ACS block alone, zero-padded to full size: BART finds exactly this calibration region
-    const padded = new Float32Array(kspace.length);
-    const o = (NX - ACS) / 2;
-    for (let ch = 0; ch < C; ch++) {
-      for (let y = 0; y < ACS; y++) {
-        for (let x = 0; x < ACS; x++) {
-          const s = 2 * (x + ACS * (y + ACS * ch)), d = 2 * ((x + o) + NX * ((y + o) + NY * ch));
-          padded[d] = acs[s]!; padded[d + 1] = acs[s + 1]!;
-        }
-      }
-    }
+    const padded = padAcs(acs, ACS, NX, NY, C);
     writeCfl(join(tmp.dir, 'kacs'), [NX, NY, 1, C], padded);
     const log = execFileSync(bartPath(), ['ecalib', '-d', '4', '-m1', '-k', '6', '-t', '0.001', '-c', '0.8', join(tmp.dir, 'kacs'), join(tmp.dir, 'maps'), join(tmp.dir, 'ev')], { encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] });
     const m = /Using (\d+)\/(\d+) kernels/.exec(log);
@@ -235,6 +217,25 @@ describe('espirit vs bart ecalib', () => {
 
   /** Sorted per-voxel values over the object. */
   const quantile = (v: number[], q: number): number => v[Math.min(v.length - 1, Math.floor(q * v.length))]!;
+
+  /**
+   * Per voxel of the object, |⟨a_p, b_p⟩| / (‖a_p‖·‖b_p‖) of the two maps' coil
+   * vectors (1 when parallel), sorted ascending; voxels where either is zero are left out.
+   */
+  function voxelCoherence(a: Float32Array, b: Float32Array): number[] {
+    const coh: number[] = [];
+    for (let p = 0; p < n; p++) {
+      if (!object[p]) continue;
+      let re = 0, im = 0, ea = 0, eb = 0;
+      for (let ch = 0; ch < C; ch++) {
+        const o = 2 * (p + n * ch);
+        const ar = a[o]!, ai = a[o + 1]!, br = b[o]!, bi = b[o + 1]!;
+        re += ar * br + ai * bi; im += ar * bi - ai * br; ea += ar * ar + ai * ai; eb += br * br + bi * bi;
+      }
+      if (ea > 0 && eb > 0) coh.push(Math.hypot(re, im) / Math.sqrt(ea * eb));
+    }
+    return coh.sort((x, y) => x - y);
+  }
 
   /** ‖I − S·Sᴴ·I‖/‖I‖ over the object: how well the maps span the coil images. */
   function spanResidual(maps: Float32Array): number {
@@ -302,18 +303,7 @@ describe('espirit vs bart ecalib', () => {
       expect(r).toBeGreaterThan(0.99);
     }
     // per voxel: the map vectors are parallel
-    const coh: number[] = [];
-    for (let p = 0; p < n; p++) {
-      if (!object[p]) continue;
-      let re = 0, im = 0, ea = 0, eb = 0;
-      for (let ch = 0; ch < C; ch++) {
-        const o = 2 * (p + n * ch);
-        const ar = maps[o]!, ai = maps[o + 1]!, br = bartMaps[o]!, bi = bartMaps[o + 1]!;
-        re += ar * br + ai * bi; im += ar * bi - ai * br; ea += ar * ar + ai * ai; eb += br * br + bi * bi;
-      }
-      if (ea > 0 && eb > 0) coh.push(Math.hypot(re, im) / Math.sqrt(ea * eb));
-    }
-    coh.sort((a, b) => a - b);
+    const coh = voxelCoherence(maps, bartMaps);
     console.log(`ESPIRiT vs bart ecalib: per-coil |corr| inside the object ${corr.join(' ')}; per-voxel |⟨s, s_bart⟩|: median ${quantile(coh, 0.5).toFixed(5)}, 1st percentile ${quantile(coh, 0.01).toFixed(4)}, min ${coh[0]!.toFixed(3)}`);
     expect(quantile(coh, 0.5)).toBeGreaterThan(0.9999);
     expect(quantile(coh, 0.01)).toBeGreaterThan(0.99);
@@ -336,18 +326,7 @@ describe('espirit vs bart ecalib', () => {
   it.each(['walsh', 'inati'] as const)('lowResMaps(%s) points the same way as ESPIRiT inside the object', (method) => {
     const ours = espiritMaps(acs, acsDims, dims, C);
     const low = lowResMaps(acs, acsDims, dims, C, method);
-    const coh: number[] = [];
-    for (let p = 0; p < n; p++) {
-      if (!object[p]) continue;
-      let re = 0, im = 0, ea = 0, eb = 0;
-      for (let ch = 0; ch < C; ch++) {
-        const o = 2 * (p + n * ch);
-        const ar = ours[o]!, ai = ours[o + 1]!, br = low[o]!, bi = low[o + 1]!;
-        re += ar * br + ai * bi; im += ar * bi - ai * br; ea += ar * ar + ai * ai; eb += br * br + bi * bi;
-      }
-      if (ea > 0 && eb > 0) coh.push(Math.hypot(re, im) / Math.sqrt(ea * eb));
-    }
-    coh.sort((a, b) => a - b);
+    const coh = voxelCoherence(ours, low);
     const median = coh[Math.floor(coh.length / 2)]!, p05 = coh[Math.floor(coh.length * 0.05)]!;
     console.log(`lowResMaps(${method}) vs ESPIRiT inside the object: median |⟨s, s_espirit⟩| ${median.toFixed(4)}, 5th percentile ${p05.toFixed(4)}`);
     expect(median).toBeGreaterThan(0.99);

@@ -23,6 +23,7 @@ import { fftnd } from '../../recon/fft/index.ts';
 import { combineWithMaps } from '../../recon/algorithms/coil-combine.ts';
 import { extractAcs, grappaApplyKspace, grappaCalibrate, latticeMask } from '../../recon/algorithms/grappa/index.ts';
 import { readCfl, relL2, runBart, tempDir, writeCfl } from '../helpers/cfl.ts';
+import { rngOpen } from '../helpers/random.ts';
 
 type D4 = [number, number, number, number];
 const dims: D4 = [96, 96, 1, 8];
@@ -35,14 +36,7 @@ function ifft3(k: Float32Array): Float32Array {
 }
 
 function gaussian(seed: number): () => number {
-  let s = seed >>> 0;
-  const u = (): number => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (((t ^ (t >>> 14)) >>> 0) + 0.5) / 4294967296;
-  };
+  const u = rngOpen(seed);
   return () => Math.sqrt(-2 * Math.log(u())) * Math.cos(2 * Math.PI * u());
 }
 

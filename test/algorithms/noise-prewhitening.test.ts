@@ -22,20 +22,14 @@ import { frobeniusDiff, identity, matMul, matMulConjTrans } from '../../recon/li
 import { isUhfError } from '../../shared/errors.ts';
 import { bartPath, readCfl, relL2, runBart, tempDir, writeCfl } from '../helpers/cfl.ts';
 import { runPythonJson } from '../helpers/python.ts';
+import { rngOpen } from '../helpers/random.ts';
 
 /** mulberry32 uniforms in (0, 1) and standard normals by Box–Muller. */
 class Gauss {
-  private a: number;
+  readonly uniform: () => number;
   private spare: number | undefined;
   constructor(seed: number) {
-    this.a = seed >>> 0;
-  }
-  uniform(): number {
-    this.a = (this.a + 0x6d2b79f5) >>> 0;
-    let t = this.a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (((t ^ (t >>> 14)) >>> 0) + 0.5) / 4294967296;
+    this.uniform = rngOpen(seed);
   }
   normal(): number {
     if (this.spare !== undefined) {

@@ -39,6 +39,7 @@ import { cgSense, senseUnfold, senseUnfoldWeights, applySenseWeights } from '../
 import { ifftc } from '../../recon/fft/index.ts';
 import { Rng } from '../../recon/sim/prng.ts';
 import { bartPath, readCfl, relL2, runBart, tempDir, writeCfl } from '../helpers/cfl.ts';
+import { padAcs } from '../helpers/kspace.ts';
 
 const NX = 96, NY = 96, C = 8, ACS = 24;
 const dims = [NX, NY, 1] as const;
@@ -78,16 +79,7 @@ describe('ESPIRiT + SENSE vs bart ecalib + pics -l2', () => {
     const rng = new Rng(42, 'sense-bart-noise');
     noisy = k.map((v) => v + sigma * rng.normal());
     ({ acs, dims: acsDims } = extractCalibration(noisy, dims, C, [ACS, ACS, 1]));
-    const padded = new Float32Array(noisy.length);
-    const o = (NX - ACS) / 2;
-    for (let ch = 0; ch < C; ch++) {
-      for (let y = 0; y < ACS; y++) {
-        for (let x = 0; x < ACS; x++) {
-          const s = 2 * (x + ACS * (y + ACS * ch)), d = 2 * ((x + o) + NX * ((y + o) + NY * ch));
-          padded[d] = acs[s]!; padded[d + 1] = acs[s + 1]!;
-        }
-      }
-    }
+    const padded = padAcs(acs, ACS, NX, NY, C);
     writeCfl(join(tmp.dir, 'acs'), [NX, NY, 1, C], padded);
   });
   afterAll(() => tmp?.cleanup());

@@ -13,22 +13,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { cgSense, dotProductTest, senseOperator, senseUnfold } from '../../recon/algorithms/sense/index.ts';
-import { fftc, ifftc } from '../../recon/fft/index.ts';
+import { ifftc } from '../../recon/fft/index.ts';
 import { isUhfError } from '../../shared/errors.ts';
 import { readCfl, relL2, runBart, tempDir } from '../helpers/cfl.ts';
+import { coilKspace } from '../helpers/kspace.ts';
+import { rng } from '../helpers/random.ts';
 
 type D3 = [number, number, number];
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Smooth complex Gaussian maps (coils on a ring, two rings in 3D), Σ|S|² = 1. */
 function syntheticMaps(dims: D3, c: number): Float32Array {
@@ -59,20 +50,6 @@ function syntheticMaps(dims: D3, c: number): Float32Array {
     maps[2 * i + 1] = maps[2 * i + 1]! * f;
   }
   return maps;
-}
-
-function forwardData(rho: Float32Array, maps: Float32Array, dims: D3, c: number): Float32Array {
-  const n = dims[0] * dims[1] * dims[2];
-  const k = new Float32Array(2 * n * c);
-  for (let ch = 0; ch < c; ch++) {
-    for (let p = 0; p < n; p++) {
-      const o = 2 * (p + n * ch);
-      k[o] = maps[o]! * rho[2 * p]! - maps[o + 1]! * rho[2 * p + 1]!;
-      k[o + 1] = maps[o]! * rho[2 * p + 1]! + maps[o + 1]! * rho[2 * p]!;
-    }
-  }
-  fftc(k, [dims[0], dims[1], dims[2], c], [0, 1, 2].filter((d) => dims[d]! > 1));
-  return k;
 }
 
 /**
@@ -175,7 +152,7 @@ describe('CG-SENSE', () => {
     const maps = syntheticMaps(dims, C);
     const mask = randomMask(dims, centre, 4);
     const acc = n / mask.reduce((a, b) => a + b, 0);
-    const k = masked(forwardData(rho, maps, dims, C), mask, n, C);
+    const k = masked(coilKspace(rho, maps, dims, C), mask, n, C);
     const errs: number[] = [];
     let last = cgSense(k, mask, maps, dims, C, { iterations: 0 });
     for (const iters of [5, 20, 200]) {
@@ -208,7 +185,7 @@ describe('CG-SENSE', () => {
     const mask = regularMask(dims, R[0], R[1], offset[0], offset[1]);
     // noisy data, so that λ matters
     const u = rng(21);
-    const k = masked(forwardData(rho, maps, dims, C).map((v) => v + 0.05 * (u() - 0.5)), mask, n, C);
+    const k = masked(coilKspace(rho, maps, dims, C).map((v) => v + 0.05 * (u() - 0.5)), mask, n, C);
     const cg = cgSense(k, mask, maps, dims, C, { lambda, iterations: 200, tolerance: 1e-7 });
     const a = k.slice();
     ifftc(a, [dims[0], dims[1], dims[2], C], [0, 1, 2].filter((d) => dims[d]! > 1));

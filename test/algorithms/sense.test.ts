@@ -28,10 +28,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { espiritMaps, extractCalibration } from '../../recon/algorithms/espirit.ts';
 import { applySenseWeights, senseUnfold, senseUnfoldWeights, snrUnits } from '../../recon/algorithms/sense/index.ts';
-import { fftc, ifftc } from '../../recon/fft/index.ts';
+import { ifftc } from '../../recon/fft/index.ts';
 import { Rng } from '../../recon/sim/prng.ts';
 import { isUhfError } from '../../shared/errors.ts';
 import { readCfl, relL2, runBart, tempDir } from '../helpers/cfl.ts';
+import { coilKspace } from '../helpers/kspace.ts';
 
 type D3 = [number, number, number];
 
@@ -144,18 +145,8 @@ function syntheticPhantom(dir: string, dims: D3, c: number): Phantom {
   if (dims[2] > 1) args.push('-3');
   runBart([...args, join(dir, 'rho')]);
   const rho = readCfl(join(dir, 'rho')).data;
-  const n = dims[0] * dims[1] * dims[2];
   const maps = syntheticMaps(dims, c);
-  const k = new Float32Array(2 * n * c);
-  for (let ch = 0; ch < c; ch++) {
-    for (let p = 0; p < n; p++) {
-      const o = 2 * (p + n * ch);
-      k[o] = maps[o]! * rho[2 * p]! - maps[o + 1]! * rho[2 * p + 1]!;
-      k[o + 1] = maps[o]! * rho[2 * p + 1]! + maps[o + 1]! * rho[2 * p]!;
-    }
-  }
-  fftc(k, [dims[0], dims[1], dims[2], c], [0, 1, 2].filter((d) => dims[d]! > 1));
-  return finish(k, maps, dims, c);
+  return finish(coilKspace(rho, maps, dims, c), maps, dims, c);
 }
 
 describe('senseUnfold', () => {

@@ -26,17 +26,8 @@ export function testGpu(): Promise<TestGpu> {
   return cached;
 }
 
-/** relative L2 error ‖a − b‖ / ‖b‖ (float64). */
-export function relL2(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  if (a.length !== b.length) throw new Error(`length ${a.length} vs ${b.length}`);
-  let num = 0, den = 0;
-  for (let i = 0; i < a.length; i++) {
-    const d = a[i]! - b[i]!;
-    num += d * d;
-    den += b[i]! * b[i]!;
-  }
-  return den === 0 ? Math.sqrt(num) : Math.sqrt(num / den);
-}
+/** relative L2 error ‖a − b‖ / ‖b‖ (float64), shared with the BART comparisons. */
+export { relL2 } from '../helpers/cfl.ts';
 
 /** Deterministic pseudo-random values in [-1, 1). */
 export function noise(len: number, seed = 1): Float32Array {

@@ -8,7 +8,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { openIsmrmrd } from '../../recon/io/ismrmrd/reader.ts';
 import { readNifti } from '../../recon/io/nifti/index.ts';
 import { tempDir } from '../helpers/peers.ts';
-import { lines, listDir, uhf, uhfInProcess } from '../helpers/recon.ts';
+import { expectUsageErrors } from '../helpers/cli.ts';
+import { listDir, uhf, uhfInProcess } from '../helpers/recon.ts';
 
 const tmp = tempDir('uhf-cli-sim-');
 afterAll(() => tmp.cleanup());
@@ -77,7 +78,7 @@ describe('uhf simulate', () => {
     const dir = join(tmp.dir, 'bad');
     mkdirSync(dir);
     const raw = join(dir, 'x.h5');
-    for (const [n, [args, message]] of ([
+    await expectUsageErrors(/^uhf simulate: /, [
       [['simulate', '-o', raw], /missing --preset/],
       [['simulate', '--preset', 'test-small'], /missing -o/],
       [['simulate', '--preset', 'nope', '-o', raw], /unknown preset 'nope'/],
@@ -90,16 +91,7 @@ describe('uhf simulate', () => {
       [['simulate', '--preset', 'test-small', '-o', raw, '--frobnicate'], /Unknown option '--frobnicate'/],
       [['simulate', '--preset', 'test-small', '-o', raw, 'extra'], /unexpected argument 'extra'/],
       [['simulate', '--preset', 'test-small', '-o', join(dir, 'no', 'such', 'dir', 'x.h5')], /does not exist/],
-    ] as [string[], RegExp][]).entries()) {
-      // The first two as a real process (exit code, streams); the rest through main() in-process.
-      const r = n < 2 ? uhf(args) : await uhfInProcess(args);
-      expect(r.status, `${args.join(' ')}: ${r.stderr}`).toBe(1);
-      expect(r.stdout).toBe('');
-      const err = lines(r.stderr);
-      expect(err, r.stderr).toHaveLength(1);
-      expect(err[0]).toMatch(/^uhf simulate: /);
-      expect(err[0]).toMatch(message);
-    }
+    ]);
     expect(listDir(dir)).toEqual([]);
     expect(existsSync(raw)).toBe(false);
   });

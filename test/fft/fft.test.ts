@@ -1,25 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fftc, ifftc, fftnd, planFft, setFftBackend, wasmAvailable, type FftBackend } from '../../recon/fft/index.ts';
 import { relL2 } from '../helpers/cfl.ts';
-
-/** Deterministic PRNG (mulberry32) → uniform in [-1, 1). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1;
-  };
-}
-
-function randomComplex(count: number, seed: number): Float32Array {
-  const r = rng(seed);
-  const out = new Float32Array(2 * count);
-  for (let i = 0; i < out.length; i++) out[i] = r();
-  return out;
-}
+import { randomComplexVector, signedRng } from '../helpers/random.ts';
 
 /** Naive float64 DFT of one line; sign -1 forward, +1 inverse; no scaling. */
 function naiveDft(re: Float64Array, im: Float64Array, sign: number): [Float64Array, Float64Array] {
@@ -89,7 +71,7 @@ describe('planFft (uncentred, unnormalised, offset/stride) vs naive DFT', () => 
       const stride = 3, offset = 2;
       for (const F of [Float32Array, Float64Array]) {
         const buf = new F(2 * (offset + stride * n + 1));
-        const r = rng(n);
+        const r = signedRng(n);
         for (let i = 0; i < buf.length; i++) buf[i] = r();
         const before = buf.slice();
         const re = new Float64Array(n), im = new Float64Array(n);
@@ -131,7 +113,7 @@ for (const be of ['js', 'wasm'] as FftBackend[]) {
     describe('fftc / ifftc vs naive float64 DFT (1-D)', () => {
       for (const n of [...SMALL, ...SCANNER, ...BLUESTEIN]) {
         it(`n=${n}`, () => {
-          const x = randomComplex(n, 1000 + n);
+          const x = randomComplexVector(n, 1000 + n);
           const re = new Float64Array(n), im = new Float64Array(n);
           for (let j = 0; j < n; j++) { re[j] = x[2 * j]!; im[j] = x[2 * j + 1]!; }
           for (const inverse of [false, true]) {
@@ -156,7 +138,7 @@ for (const be of ['js', 'wasm'] as FftBackend[]) {
           ];
           for (const { shape, axis } of cases) {
             const count = shape.reduce((a, b) => a * b, 1);
-            const x = randomComplex(count, 7 * n + axis);
+            const x = randomComplexVector(count, 7 * n + axis);
             const x64 = Float64Array.from(x);
             for (const inverse of [false, true]) {
               const ref = naiveAxis(x64, shape, axis, inverse);
@@ -181,7 +163,7 @@ for (const be of ['js', 'wasm'] as FftBackend[]) {
       for (const { shape, axes } of shapes) {
         it(`[${shape}] axes [${axes}]`, () => {
           const count = shape.reduce((a, b) => a * b, 1);
-          const x = randomComplex(count, count);
+          const x = randomComplexVector(count, count);
           const y = x.slice();
           fftc(y, shape, axes);
           let ex = 0, ey = 0;
@@ -194,7 +176,7 @@ for (const be of ['js', 'wasm'] as FftBackend[]) {
 
       it('fftnd options: uncentred backward-normalised round trip and linearity of centring', () => {
         const shape = [30, 14, 3];
-        const x = randomComplex(30 * 14 * 3, 5);
+        const x = randomComplexVector(30 * 14 * 3, 5);
         const y = x.slice();
         fftnd(y, shape, [0, 1], { centred: false, norm: 'backward' });
         fftnd(y, shape, [0, 1], { centred: false, norm: 'backward', inverse: true });

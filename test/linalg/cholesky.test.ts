@@ -6,22 +6,11 @@ import { describe, expect, it } from 'vitest';
 import { choleskyLower, invertLowerTriangular } from '../../recon/linalg/cholesky.ts';
 import { frobeniusDiff, frobeniusNorm, identity, matMul, matMulConjTrans } from '../../recon/linalg/dense.ts';
 import { isUhfError } from '../../shared/errors.ts';
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { randomComplexMatrix, rng } from '../helpers/random.ts';
 
 /** B·Bᴴ + shift·I with B random n×n: Hermitian positive definite. */
 function randomHpd(n: number, seed: number, shift = 0.1): Float64Array {
-  const u = rng(seed);
-  const b = Float64Array.from({ length: 2 * n * n }, () => 2 * u() - 1);
+  const b = randomComplexMatrix(n, n, seed);
   const a = matMulConjTrans(b, b, n, n, n);
   for (let i = 0; i < n; i++) a[2 * (i * n + i)]! += shift;
   return a;

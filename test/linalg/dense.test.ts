@@ -6,40 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { conjTranspose, conjTransMatMul, frobeniusDiff, frobeniusNorm, hermitianDefect, identity, matMul, matMulConjTrans } from '../../recon/linalg/dense.ts';
 import { accumulateGram } from '../../recon/linalg/gram.ts';
 import { isUhfError } from '../../shared/errors.ts';
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function randomMatrix(rows: number, cols: number, seed: number): Float64Array {
-  const u = rng(seed);
-  return Float64Array.from({ length: 2 * rows * cols }, () => 2 * u() - 1);
-}
-
-/** (A·B)[i][j] = Σ_l A[i][l]·B[l][j], spelled out. */
-function naiveMul(a: ArrayLike<number>, b: ArrayLike<number>, n: number, k: number, m: number): Float64Array {
-  const c = new Float64Array(2 * n * m);
-  for (let i = 0; i < n; i++) {
-    for (let j = 0; j < m; j++) {
-      let re = 0, im = 0;
-      for (let l = 0; l < k; l++) {
-        const ar = a[2 * (i * k + l)]!, ai = a[2 * (i * k + l) + 1]!, br = b[2 * (l * m + j)]!, bi = b[2 * (l * m + j) + 1]!;
-        re += ar * br - ai * bi;
-        im += ar * bi + ai * br;
-      }
-      c[2 * (i * m + j)] = re;
-      c[2 * (i * m + j) + 1] = im;
-    }
-  }
-  return c;
-}
+import { naiveMatMul } from '../helpers/dense.ts';
+import { randomComplexMatrix, rng } from '../helpers/random.ts';
 
 describe('dense complex helpers', () => {
   it('analytic: [1, i]·[1, i]ᵀ = 0 and [1, i]·[1, i]ᴴ = 2', () => {
@@ -54,8 +22,8 @@ describe('dense complex helpers', () => {
 
   it('matMul, matMulConjTrans, conjTransMatMul agree with the definition (random, rectangular)', () => {
     for (const [n, k, m] of [[1, 1, 1], [3, 5, 2], [7, 4, 9], [16, 16, 16]] as const) {
-      const a = randomMatrix(n, k, n * 100 + k), b = randomMatrix(k, m, m * 7 + 3);
-      const ref = naiveMul(a, b, n, k, m);
+      const a = randomComplexMatrix(n, k, n * 100 + k), b = randomComplexMatrix(k, m, m * 7 + 3);
+      const ref = naiveMatMul(a, b, n, k, m);
       expect(frobeniusDiff(matMul(a, b, n, k, m), ref)).toBeLessThan(1e-13 * frobeniusNorm(ref));
       const bt = conjTranspose(b, k, m); // m×k
       expect(frobeniusDiff(matMulConjTrans(a, bt, n, k, m), ref)).toBeLessThan(1e-13 * frobeniusNorm(ref));
@@ -65,9 +33,9 @@ describe('dense complex helpers', () => {
   });
 
   it('A·Aᴴ is Hermitian, A·I = A, and shape errors are reported', () => {
-    const a = randomMatrix(6, 4, 5);
+    const a = randomComplexMatrix(6, 4, 5);
     expect(hermitianDefect(matMulConjTrans(a, a, 6, 4, 6), 6)).toBeLessThan(1e-15);
-    expect(hermitianDefect(randomMatrix(3, 3, 1), 3)).toBeGreaterThan(0.1);
+    expect(hermitianDefect(randomComplexMatrix(3, 3, 1), 3)).toBeGreaterThan(0.1);
     expect(frobeniusDiff(matMul(a, identity(4), 6, 4, 4), a)).toBe(0);
     let err: unknown;
     try {

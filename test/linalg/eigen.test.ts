@@ -7,21 +7,10 @@ import { describe, expect, it } from 'vitest';
 import { hermitianEigen } from '../../recon/linalg/eigen.ts';
 import { conjTransMatMul, frobeniusDiff, frobeniusNorm, identity, matMul, matMulConjTrans } from '../../recon/linalg/dense.ts';
 import { runPythonJson } from '../helpers/python.ts';
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { randomComplexMatrix } from '../helpers/random.ts';
 
 function randomHermitian(n: number, seed: number): Float64Array {
-  const u = rng(seed);
-  const b = Float64Array.from({ length: 2 * n * n }, () => 2 * u() - 1);
+  const b = randomComplexMatrix(n, n, seed);
   const a = new Float64Array(2 * n * n);
   for (let i = 0; i < n; i++) {
     for (let j = 0; j < n; j++) {
@@ -34,8 +23,7 @@ function randomHermitian(n: number, seed: number): Float64Array {
 
 /** Random unitary n×n (modified Gram–Schmidt on the columns of a random matrix). */
 function randomUnitary(n: number, seed: number): Float64Array {
-  const u = rng(seed);
-  const q = Float64Array.from({ length: 2 * n * n }, () => 2 * u() - 1);
+  const q = randomComplexMatrix(n, n, seed);
   for (let k = 0; k < n; k++) {
     for (let j = 0; j < k; j++) {
       let re = 0, im = 0; // <q_j, q_k> = Σ conj(q_j)·q_k

@@ -1,7 +1,9 @@
 /**
  * A minimal WebAssembly binary encoder: just enough (i32 arithmetic, loops,
  * f32/f64 and 128-bit SIMD f64x2 operations, one imported memory) to build
- * the FFT kernels of wasm-kernels.ts at run time, without a toolchain.
+ * kernels at run time without a toolchain: the FFT kernels of
+ * recon/fft/wasm-kernels.ts and the ESPIRiT subspace kernels of
+ * recon/algorithms/espirit/wasm.ts.
  */
 
 export const I32 = 0x7f;
@@ -55,12 +57,20 @@ export class Func {
   sub(): this { return this.op(0x6b); }
   mul(): this { return this.op(0x6c); }
   ltS(): this { return this.op(0x48); }
+  eqz(): this { return this.op(0x45); }
+  eq(): this { return this.op(0x46); }
+  shl(): this { return this.op(0x74); }
   block(): this { return this.op(0x02, 0x40); }
   loop(): this { return this.op(0x03, 0x40); }
   end(): this { return this.op(0x0b); }
   br(depth: number): this { this.code.push(0x0c); uleb(depth, this.code); return this; }
   brIf(depth: number): this { this.code.push(0x0d); uleb(depth, this.code); return this; }
   i32Load(offset = 0): this { return this.mem(0x28, 2, offset); }
+  f64Load(offset = 0): this { return this.mem(0x2b, 3, offset); }
+  f64Store(offset = 0): this { return this.mem(0x39, 3, offset); }
+  f64Add(): this { return this.op(0xa0); }
+  f64Sub(): this { return this.op(0xa1); }
+  f64Mul(): this { return this.op(0xa2); }
 
   private mem(opcode: number, align: number, offset: number): this {
     this.code.push(opcode); uleb(align, this.code); uleb(offset, this.code); return this;
@@ -70,17 +80,20 @@ export class Func {
     this.simd(opcode); uleb(align, this.code); uleb(offset, this.code); return this;
   }
 
-  v128Load(offset = 0): this { return this.simdMem(0x00, 4, offset); }
-  v128Store(offset = 0): this { return this.simdMem(0x0b, 4, offset); }
+  /** `align` is the log2 alignment hint (4: 16-byte aligned, 3: 8-byte aligned). */
+  v128Load(offset = 0, align = 4): this { return this.simdMem(0x00, align, offset); }
+  v128Store(offset = 0, align = 4): this { return this.simdMem(0x0b, align, offset); }
   /** Loads 8 bytes into lane 0, zeroes the rest. */
   v128Load64Zero(offset = 0): this { return this.simdMem(0x5d, 3, offset); }
   /** Stores 64-bit lane `lane`. */
   v128Store64Lane(lane: number, offset = 0): this { this.simdMem(0x5b, 3, offset); this.code.push(lane); return this; }
   v128Const(bytes: readonly number[]): this { this.simd(0x0c); this.code.push(...bytes); return this; }
+  v128Zero(): this { return this.v128Const(new Array<number>(16).fill(0)); }
   shuffle(lanes: readonly number[]): this { this.simd(0x0d); this.code.push(...lanes); return this; }
   /** (a, b) → (a.hi, a.lo): swap the two f64 lanes (the second operand is ignored). */
   swapLanes(): this { return this.shuffle([8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7]); }
   f64x2Splat(): this { return this.simd(0x14); }
+  f64x2ExtractLane(lane: number): this { this.simd(0x21); this.code.push(lane); return this; }
   f64x2ReplaceLane(lane: number): this { this.simd(0x22); this.code.push(lane); return this; }
   v128Xor(): this { return this.simd(0x51); }
   f64x2Neg(): this { return this.simd(0xed); }
@@ -95,11 +108,28 @@ export class Func {
     if (typeof from === 'number') this.i32(from); else from();
     this.set(i);
     this.block();
-    this.get(i).get(limit).ltS().op(0x45 /* i32.eqz */).brIf(0);
+    this.get(i).get(limit).ltS().eqz().brIf(0);
     this.loop();
     body();
     this.get(i).get(step).add().tee(i).get(limit).ltS().brIf(0);
     this.end();
+    this.end();
+  }
+
+  /** `while (cond) body()`; cond leaves an i32 on the stack. */
+  loopWhile(cond: () => void, body: () => void): void {
+    this.block().loop();
+    cond();
+    this.eqz().brIf(1); // exit the block
+    body();
+    this.br(0).end().end();
+  }
+
+  /** `if (cond) body()`; cond leaves an i32 on the stack. */
+  ifThen(cond: () => void, body: () => void): void {
+    cond();
+    this.op(0x04, 0x40);
+    body();
     this.end();
   }
 
