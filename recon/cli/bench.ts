@@ -5,11 +5,12 @@ import { UhfError } from '../../shared/errors.ts';
 import { writeFileAtomic } from '../io/atomic.ts';
 import { benchFft } from '../bench/fft.ts';
 import { benchGlm } from '../bench/glm.ts';
+import { benchPi } from '../bench/pi.ts';
 import { benchRecon } from '../bench/recon.ts';
 import { renderMarkdown, type Table } from '../bench/report.ts';
 import type { Command } from './command.ts';
 
-const SECTIONS = ['fft', 'recon', 'glm'] as const;
+const SECTIONS = ['fft', 'recon', 'glm', 'pi'] as const;
 type Section = (typeof SECTIONS)[number];
 
 export const benchCommand: Command = {
@@ -19,7 +20,8 @@ export const benchCommand: Command = {
 
 Time our FFT against BART (\`bart fft\`, FFTW) and our reconstruction against
 libismrmrd's \`ismrmrd_recon_cartesian_2d\`, on the same data in the same run,
-plus reading throughput and peak memory on a ≥ 2 GB raw file. Needs Debian's
+plus reading throughput and peak memory on a ≥ 2 GB raw file, and parallel
+imaging (GRAPPA, SENSE) against \`bart ecalib\` + \`bart pics\`. Needs Debian's
 bart and ismrmrd-tools. Writes the tables to BENCHMARKS.md (or --out).
 
   --only LIST   comma-separated sections: ${SECTIONS.join(', ')}
@@ -61,6 +63,16 @@ bart and ismrmrd-tools. Writes the tables to BENCHMARKS.md (or --out).
         note: 'Same data, design, mask and contrasts; nipy (Debian python3-nipy) runs in a child process and reports its own fit time. Ratio = ours / nipy (< 1: ours is faster). The 7 T-size row has no peer.',
         header: ['case', 'ours s', 'nipy s', 'ours / nipy', 'details'],
         rows: rows.map((r) => [r.name, r.oursSec, r.peerSec ?? '—', r.ratio ?? '—', Object.entries(r.extra ?? {}).map(([k, v]) => `${k} ${String(v)}`).join(', ')]),
+      });
+    }
+    if (only.includes('pi')) {
+      log('parallel imaging vs bart ecalib + pics …');
+      const rows = await benchPi({ quick, log });
+      tables.push({
+        title: 'Parallel imaging: ours vs BART ESPIRiT + pics -l2',
+        note: 'Simulated 7 T data (noise scan, oblique slices, 24 embedded ACS lines), the same k-space for both. Ours: `reconstructFile` on the whole file (read, prewhiten, calibrate once per slice, reconstruct, all cores). BART: `ecalib -m1` (once per slice) + `pics -S -l2 -r 0.01` (all frames of a slice in one call) on the prewhitened k-space of each slice, process start and .cfl I/O included. NRMSE: magnitude vs the noise-free truth inside the head, least-squares scale. Ratio = BART s / ours s (> 1: ours is faster; the target is ≥ 10 at equal or better NRMSE).',
+        header: ['case', 'ours s', 'BART s', 'BART / ours', 'ours NRMSE', 'BART NRMSE'],
+        rows: rows.map((r) => [r.name, r.oursSec, r.bartSec, r.ratio, r.oursNrmse, r.bartNrmse]),
       });
     }
     const out = values.out ?? join(fileURLToPath(new URL('../../', import.meta.url)), 'BENCHMARKS.md');

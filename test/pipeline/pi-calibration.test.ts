@@ -108,9 +108,9 @@ describe('calibration modes (7t-anat preset, 64², 2 oblique slices, 16 coils, R
   });
 
   it.each([
-    { w: 0, what: 'no ACS lines: the shifted lattices of frames 0 and 1 fill the centre' },
-    { w: 16, what: '16 flagged ACS lines in every frame' },
-  ])('interleaved (ismrmrd_generate_cartesian_shepp_logan -a 2 -w $w -r 2, 64², 8 coils): $what', async ({ w }) => {
+    { w: 0, what: '-w 0, no ACS lines: the shifted lattices of frames 0 and 1 fill the centre' },
+    { w: 16, what: '-w 16: 16 flagged ACS lines in every frame' },
+  ])('interleaved (ismrmrd_generate_cartesian_shepp_logan -a 2 -r 2, 64², 8 coils) $what', async ({ w }) => {
     const f = join(tmp.dir, `interleaved-${w}.h5`);
     generateSheppLogan(f, { matrix: 64, coils: 8, acceleration: 2, calibrationWidth: w, repetitions: 2, noiseLevel: 0.01 });
     const g = generatorArrays(f);
