@@ -5,6 +5,7 @@ import { UhfError } from '../../shared/errors.ts';
 import { writeFileAtomic } from '../io/atomic.ts';
 import { benchFft } from '../bench/fft.ts';
 import { benchGlm } from '../bench/glm.ts';
+import { benchGpu } from '../bench/gpu.ts';
 import { benchPi } from '../bench/pi.ts';
 import { benchRecon } from '../bench/recon.ts';
 import { renderMarkdown, type Table } from '../bench/report.ts';
@@ -27,9 +28,14 @@ bart and ismrmrd-tools. Writes the tables to BENCHMARKS.md (or --out).
   --only LIST   comma-separated sections: ${SECTIONS.join(', ')}
   --quick       smaller cases (a smoke run)
   --out FILE    where to write the markdown (default: BENCHMARKS.md in the repo)
+  --backend B   webgpu: also time the WebGPU kernels and recon against the CPU
+                backend (on a software adapter the numbers say nothing about GPUs)
 `,
   async run(argv, io) {
-    const { values } = parseArgs({ args: argv, options: { only: { type: 'string' }, quick: { type: 'boolean' }, out: { type: 'string' } } });
+    const { values } = parseArgs({ args: argv, options: { only: { type: 'string' }, quick: { type: 'boolean' }, out: { type: 'string' }, backend: { type: 'string' } } });
+    if (values.backend !== undefined && values.backend !== 'cpu' && values.backend !== 'webgpu') {
+      throw new UhfError('BAD_ARGUMENT', `--backend must be cpu or webgpu (got '${values.backend}')`);
+    }
     const only = (values.only?.split(',') ?? [...SECTIONS]) as Section[];
     for (const s of only) if (!SECTIONS.includes(s)) throw new UhfError('BAD_ARGUMENT', `unknown section '${s}' (${SECTIONS.join(', ')})`);
     const quick = Boolean(values.quick);
@@ -74,6 +80,10 @@ bart and ismrmrd-tools. Writes the tables to BENCHMARKS.md (or --out).
         header: ['case', 'ours s', 'BART s', 'BART / ours', 'ours NRMSE', 'BART NRMSE'],
         rows: rows.map((r) => [r.name, r.oursSec, r.bartSec, r.ratio, r.oursNrmse, r.bartNrmse]),
       });
+    }
+    if (values.backend === 'webgpu') {
+      log('WebGPU backend vs CPU …');
+      tables.push(...(await benchGpu({ ...(quick ? { quick } : {}), log })).tables);
     }
     const out = values.out ?? join(fileURLToPath(new URL('../../', import.meta.url)), 'BENCHMARKS.md');
     await writeFileAtomic(out, new TextEncoder().encode(renderMarkdown(tables)));
