@@ -4,15 +4,20 @@
  */
 import { isUhfError } from '../../shared/errors.ts';
 import type { CliIo, Command } from './command.ts';
-import { glmCommand } from './glm.ts';
-import { benchCommand } from './bench.ts';
-import { demoCommand } from './demo.ts';
-import { infoCommand } from './info.ts';
-import { reconCommand } from './recon.ts';
-import { simulateCommand } from './simulate.ts';
-import { serveCommand } from './serve.ts';
 
-const COMMANDS: Command[] = [infoCommand, reconCommand, simulateCommand, demoCommand, benchCommand, glmCommand, serveCommand];
+/**
+ * The commands, loaded on demand: a command's module pulls in its part of the
+ * engine, and a CLI start should pay only for the command it runs.
+ */
+const COMMANDS: { name: string; summary: string; load: () => Promise<Command> }[] = [
+  { name: 'info', summary: 'summarise an ISMRMRD (.h5) or NIfTI (.nii, .nii.gz) file', load: async () => (await import('./info.ts')).infoCommand },
+  { name: 'recon', summary: 'reconstruct Cartesian ISMRMRD raw data into NIfTI images', load: async () => (await import('./recon.ts')).reconCommand },
+  { name: 'simulate', summary: 'write simulated multi-coil raw data (ISMRMRD) with its ground truth', load: async () => (await import('./simulate.ts')).simulateCommand },
+  { name: 'glm', summary: 'first-level fMRI GLM: events.tsv → z/t/beta maps, clusters, tSNR', load: async () => (await import('./glm.ts')).glmCommand },
+  { name: 'serve', summary: "host the app's UI and API over HTTP + WebSocket (loopback, token)", load: async () => (await import('./serve.ts')).serveCommand },
+  { name: 'demo', summary: 'the built-in demo in a terminal: simulated 7 T fMRI raw data → reconstruction', load: async () => (await import('./demo.ts')).demoCommand },
+  { name: 'bench', summary: 'benchmarks against BART, the ISMRMRD reference recon and nipy; writes BENCHMARKS.md', load: async () => (await import('./bench.ts')).benchCommand },
+];
 
 function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
@@ -45,11 +50,12 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
     io.stdout(version);
     return 0;
   }
-  const command = COMMANDS.find((c) => c.name === name);
-  if (!command) {
-    io.stderr(`uhf: unknown command '${name}'\n${usage()}`);
+  const entry = COMMANDS.find((c) => c.name === name);
+  if (!entry) {
+    io.stderr(`uhf: unknown command '${name}' (commands: ${COMMANDS.map((c) => c.name).join(', ')}; see 'uhf --help')`);
     return 1;
   }
+  const command = await entry.load();
   if (rest.includes('--help') || rest.includes('-h')) {
     io.stdout(command.help);
     return 0;
