@@ -50,7 +50,9 @@
  *
  * Cost: step 1 is O(channels²·(2k−1)^d·|ACS|), step 2 O(N³) (N = 288 for a
  * 6×6 kernel and 8 channels: ~15 ms with the WebAssembly SIMD kernels of
- * espirit/wasm.ts), steps 3–4 O(channels²) per voxel; 96×96, 8 coils, 24²
+ * espirit/wasm.ts), steps 3–4 O(channels²) per voxel (step 1's row sums and
+ * step 4's matrix-vector products in WebAssembly SIMD too:
+ * espirit/calibration-wasm.ts, espirit/voxel-wasm.ts); 96×96, 8 coils, 24²
  * ACS: ~50 ms in all. A 3D ACS block gets a 3D kernel (default 6×6×6), which
  * makes N = 216·channels (1728 for 8 coils: seconds); pass a smaller kernel
  * (e.g. 3 or 4 per axis, as the 3D test does) to keep it affordable. A 2D
@@ -66,6 +68,25 @@ import { fftnd, ifftc } from '../fft/index.ts';
 import { inatiMaps, walshMaps, type InatiOptions, type WalshOptions } from './coil-maps.ts';
 import { calibrationGram } from './espirit/calibration.ts';
 import { dominantEigenspace } from './espirit/subspace.ts';
+import { voxelKernel } from './espirit/voxel-wasm.ts';
+
+/** Voxels per block of the transposed G plane (step 4). */
+const VOXEL_BLOCK = 64;
+
+export type EspiritVoxelBackend = 'auto' | 'js' | 'wasm';
+let voxelBackend: EspiritVoxelBackend = 'auto';
+
+/**
+ * Selects the implementation of the per-voxel matrix-vector product of step 4:
+ * 'wasm' (the WebAssembly SIMD kernel of espirit/voxel-wasm.ts; JS if
+ * WebAssembly is unavailable), 'js', or 'auto' (wasm for ≥ 8 channels).
+ * Results agree to rounding. Returns the previous setting.
+ */
+export function setEspiritVoxelBackend(b: EspiritVoxelBackend): EspiritVoxelBackend {
+  const prev = voxelBackend;
+  voxelBackend = b;
+  return prev;
+}
 
 export type Dims3 = readonly [number, number, number];
 export type KernelSize = number | readonly [number, number, number];
@@ -182,6 +203,26 @@ function principalComponent(acs: Float32Array, na: number, c: number): Float64Ar
   return sub.vectors.subarray(0, 2 * c);
 }
 
+/**
+ * G (c×c, row-major interleaved, full) from its upper triangle packed row by
+ * row (pairs a ≤ b, interleaved complex, from src[o]); returns trace(G).
+ */
+function unpackHermitian(src: Float32Array, o: number, G: Float64Array, c: number): number {
+  let trace = 0;
+  for (let a = 0; a < c; a++) {
+    const d = src[o]!;
+    o += 2;
+    G[2 * (a * c + a)] = d; G[2 * (a * c + a) + 1] = 0;
+    trace += d;
+    for (let b = a + 1, u = 2 * (a * c + b), l = 2 * (b * c + a); b < c; b++, o += 2, u += 2, l += 2 * c) {
+      const re = src[o]!, im = src[o + 1]!;
+      G[u] = re; G[u + 1] = im;
+      G[l] = re; G[l + 1] = -im;
+    }
+  }
+  return trace;
+}
+
 /** BART's soft-crop weight (calib.c: scurve((√λ − c)/(1 − c))). */
 function softWeight(crop: number, lambda: number): number {
   const x = (Math.sqrt(Math.max(lambda, 0)) - crop) / (1 - crop);
@@ -293,55 +334,103 @@ export function espirit(acs: Float32Array, acsDims: Dims3, imageDims: Dims3, cha
   const maps = new Float32Array(2 * npix * c);
   const eig = new Float32Array(npix);
   const plane = new Float32Array(2 * nxy * P);
-  const G = new Float64Array(2 * c * c);
-  const v = new Float64Array(2 * c), y = new Float64Array(2 * c);
+  // G, v, y (and the kernel's scratch) in the wasm memory on the wasm path
+  const vk = voxelBackend === 'js' || (voxelBackend === 'auto' && c < 8) ? null : voxelKernel();
+  const useWasm = vk !== null && vk.ensure(16 * (c * c + 3 * c));
+  const vmem = useWasm ? new Float64Array(vk.memory.buffer, 0, 2 * (c * c + 3 * c)) : new Float64Array(2 * (c * c + 2 * c));
+  const G = vmem.subarray(0, 2 * c * c);
+  const v = vmem.subarray(2 * c * c, 2 * c * c + 2 * c), y = vmem.subarray(2 * c * c + 2 * c, 2 * c * c + 4 * c);
+  const gB = 0, vB = 16 * c * c, yB = vB + 16 * c, sB = yB + 16 * c;
   // the converged vectors of the previous two voxels along x, for the start guess
   const prev1 = new Float64Array(2 * c), prev2 = new Float64Array(2 * c);
   let warm = 0;
   const cropLevel = crop === 0 ? -Infinity : soft ? Math.max(0, 2 * crop - 1) ** 2 : crop;
   // plane offset (floats) of the packed pair (a ≤ b), in packing order
   const pairOff = new Int32Array(P);
-  const pairRow = new Int32Array(P), pairCol = new Int32Array(P);
-  {
-    let pi = 0;
-    for (let a = 0; a < c; a++) for (let b = a; b < c; b++, pi++) { pairOff[pi] = 2 * nxy * pi; pairRow[pi] = a; pairCol[pi] = b; }
+  for (let pi = 0; pi < P; pi++) pairOff[pi] = 2 * nxy * pi;
+  const tblock = new Float32Array(2 * VOXEL_BLOCK * P);
+  // pruned 2D FFT of the plane (nx, ny > 1 and few coefficient columns): the
+  // distinct columns ix = wrap(jx) and, per jx, its column's index
+  let pruned: { cols: Float32Array; colOf: Int32Array; colX: Int32Array } | null = null;
+  if (nx > 1 && ny > 1 && Lx > 1) {
+    const colOf = new Int32Array(Lx).fill(-1);
+    const xs: number[] = [];
+    for (let jx = 0; jx < Lx; jx++) {
+      if (skip(jx, Lx)) continue;
+      const ix = wrap(jx, Lx, nx);
+      let k = xs.indexOf(ix);
+      if (k < 0) { k = xs.length; xs.push(ix); }
+      colOf[jx] = k;
+    }
+    if (2 * xs.length <= nx) pruned = { cols: new Float32Array(2 * xs.length * ny * P), colOf, colX: Int32Array.from(xs) };
   }
   for (let z = 0; z < nz; z++) {
     // 3 (cont.). this slice of G at full resolution
     plane.fill(0);
-    for (let p = 0; p < P; p++) {
-      for (let jy = 0; jy < Ly; jy++) {
-        if (skip(jy, Ly)) continue;
-        const iy = wrap(jy, Ly, ny);
-        for (let jx = 0; jx < Lx; jx++) {
-          if (skip(jx, Lx)) continue;
-          const ix = wrap(jx, Lx, nx);
-          const s = 2 * (jx + Lx * (jy + Ly * (z + nz * p)));
-          const d = 2 * (ix + nx * (iy + ny * p));
-          plane[d] = plane[d]! + zc[s]!;
-          plane[d + 1] = plane[d + 1]! + zc[s + 1]!;
+    if (pruned !== null) {
+      // only the columns ix that hold coefficients are non-zero: FFT along y
+      // on those columns alone, scatter them into the plane, FFT along x
+      const { cols, colOf, colX } = pruned;
+      const ncol = colX.length;
+      cols.fill(0);
+      for (let p = 0; p < P; p++) {
+        for (let jy = 0; jy < Ly; jy++) {
+          if (skip(jy, Ly)) continue;
+          const iy = wrap(jy, Ly, ny);
+          for (let jx = 0; jx < Lx; jx++) {
+            if (skip(jx, Lx)) continue;
+            const s = 2 * (jx + Lx * (jy + Ly * (z + nz * p)));
+            const d = 2 * (colOf[jx]! + ncol * (iy + ny * p));
+            cols[d] = cols[d]! + zc[s]!;
+            cols[d + 1] = cols[d + 1]! + zc[s + 1]!;
+          }
         }
       }
+      fftnd(cols, [ncol, ny, P], [1]);
+      for (let r = 0; r < ny * P; r++) {
+        for (let k = 0; k < ncol; k++) {
+          const d = 2 * (colX[k]! + nx * r), s = 2 * (k + ncol * r);
+          plane[d] = cols[s]!;
+          plane[d + 1] = cols[s + 1]!;
+        }
+      }
+      fftnd(plane, [nx, ny, P], [0]);
+    } else {
+      for (let p = 0; p < P; p++) {
+        for (let jy = 0; jy < Ly; jy++) {
+          if (skip(jy, Ly)) continue;
+          const iy = wrap(jy, Ly, ny);
+          for (let jx = 0; jx < Lx; jx++) {
+            if (skip(jx, Lx)) continue;
+            const ix = wrap(jx, Lx, nx);
+            const s = 2 * (jx + Lx * (jy + Ly * (z + nz * p)));
+            const d = 2 * (ix + nx * (iy + ny * p));
+            plane[d] = plane[d]! + zc[s]!;
+            plane[d + 1] = plane[d + 1]! + zc[s + 1]!;
+          }
+        }
+      }
+      const xyAxes = [0, 1].filter((d) => imageDims[d]! > 1);
+      if (xyAxes.length > 0) fftnd(plane, [nx, ny, P], xyAxes);
     }
-    const xyAxes = [0, 1].filter((d) => imageDims[d]! > 1);
-    if (xyAxes.length > 0) fftnd(plane, [nx, ny, P], xyAxes);
 
     // 4. per-voxel dominant eigenvector
     for (let q = 0; q < nxy; q++) {
       const vox = q + nxy * z;
-      let trace = 0;
-      for (let pi = 0; pi < P; pi++) {
-        const o = pairOff[pi]! + 2 * q;
-        const a = pairRow[pi]!, b = pairCol[pi]!;
-        const re = plane[o]!, im = plane[o + 1]!;
-        if (a === b) {
-          G[2 * (a * c + a)] = re; G[2 * (a * c + a) + 1] = 0;
-          trace += re;
-        } else {
-          G[2 * (a * c + b)] = re; G[2 * (a * c + b) + 1] = im;
-          G[2 * (b * c + a)] = re; G[2 * (b * c + a) + 1] = -im;
+      // the plane ([pair][voxel]) transposed to [voxel][pair] in blocks of
+      // VOXEL_BLOCK voxels, so that a voxel's pairs are contiguous
+      const qb = q % VOXEL_BLOCK;
+      if (qb === 0) {
+        const cnt = Math.min(VOXEL_BLOCK, nxy - q);
+        for (let pi = 0; pi < P; pi++) {
+          const o = pairOff[pi]! + 2 * q;
+          for (let j = 0, d = 2 * pi; j < cnt; j++, d += 2 * P) {
+            tblock[d] = plane[o + 2 * j]!;
+            tblock[d + 1] = plane[o + 2 * j + 1]!;
+          }
         }
       }
+      const trace = unpackHermitian(tblock, 2 * qb * P, G, c);
       const background = trace <= cropLevel;
       if (q % nx === 0) warm = 0;
       if (warm >= 2 && !background) {
@@ -369,7 +458,14 @@ export function espirit(acs: Float32Array, acsDims: Dims3, imageDims: Dims3, cha
       for (let it = 0; it < steps; it++) {
         // y = G·v, λ = vᴴy
         let lr = 0, yy = 0;
-        for (let a = 0; a < c; a++) {
+        if (useWasm) {
+          vk.matvec(c, gB, vB, yB, sB);
+          for (let a = 0; a < c; a++) {
+            const sr = y[2 * a]!, si = y[2 * a + 1]!;
+            lr += v[2 * a]! * sr + v[2 * a + 1]! * si;
+            yy += sr * sr + si * si;
+          }
+        } else for (let a = 0; a < c; a++) {
           let sr = 0, si = 0;
           const row = 2 * a * c;
           for (let b = 0; b < c; b++) {

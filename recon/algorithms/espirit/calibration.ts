@@ -20,6 +20,23 @@
  * products f dominating.
  */
 import { UhfError } from '../../../shared/errors.ts';
+import { rowWindowKernel } from './calibration-wasm.ts';
+
+export type CalibrationBackend = 'auto' | 'js' | 'wasm';
+let backend: CalibrationBackend = 'auto';
+
+/**
+ * Selects the implementation of step 1 (the row window sums, the O(channels²·
+ * (2k−1)^d·|ACS|) part): 'wasm' (the WebAssembly SIMD kernel of
+ * calibration-wasm.ts; JS if WebAssembly is unavailable), 'js', or 'auto'
+ * (wasm for ACS rows of ≥ 16 points). Results agree to rounding. Returns the
+ * previous setting.
+ */
+export function setCalibrationBackend(b: CalibrationBackend): CalibrationBackend {
+  const prev = backend;
+  backend = b;
+  return prev;
+}
 
 export type Dims3 = readonly [number, number, number];
 
@@ -50,10 +67,24 @@ export function calibrationGram(acs: Float32Array, acsDims: Dims3, channels: num
   const N = T * channels;
   const gram = new Float64Array(2 * N * N);
   const rx = ax - kx + 1, ry = ay - ky + 1, rz = az - kz + 1; // patch origins per axis
-  // scratch: row prefix sums, then window sums over x (per tx), y (per tx, ty), z
+  // scratch: row prefix sums (JS path), window sums over x (per tx,
+  // interleaved complex: in the wasm memory on the wasm path), y (per tx, ty)
   const preR = new Float64Array(ax + 1), preI = new Float64Array(ax + 1);
-  const wxR = new Float64Array(kx * ay * az), wxI = new Float64Array(kx * ay * az);
   const wyR = new Float64Array(kx * ky * az), wyI = new Float64Array(kx * ky * az);
+  const wxLen = 2 * kx * ay * az;
+  const kern = backend === 'js' || (backend === 'auto' && ax < 16) ? null : rowWindowKernel();
+  const acsBytes = 16 * na * channels;
+  const useWasm = kern !== null && kern.ensure(acsBytes + 8 * wxLen);
+  let wx: Float64Array, wxo: number;
+  if (useWasm) {
+    const mem = new Float64Array(kern.memory.buffer);
+    mem.set(acs, 0); // float32 → float64, interleaved
+    wx = mem;
+    wxo = acsBytes / 8;
+  } else {
+    wx = new Float64Array(wxLen);
+    wxo = 0;
+  }
   for (let c = 0; c < channels; c++) {
     const oc = 2 * na * c;
     for (let c2 = 0; c2 <= c; c2++) {
@@ -66,24 +97,35 @@ export function calibrationGram(acs: Float32Array, acsDims: Dims3, channels: num
             const tx0 = Math.max(0, -dx), tx1 = Math.min(kx, kx - dx);
             // 1. rows: window sums over x ∈ [tx, tx + rx) for every needed tx,
             //    on the rows/slices that some needed window covers
-            for (let z = tz0; z < tz1 - 1 + rz; z++) {
-              for (let y = ty0; y < ty1 - 1 + ry; y++) {
-                const base1 = oc + 2 * ax * (y + ay * z);
-                const base2 = oc2 + 2 * (dx + ax * ((y + dy) + ay * (z + dz)));
-                let sr = 0, si = 0;
-                const x0 = tx0, x1 = tx1 - 1 + rx;
-                preR[x0] = 0; preI[x0] = 0;
-                for (let x = x0; x < x1; x++) {
-                  const i1 = base1 + 2 * x, i2 = base2 + 2 * x;
-                  const ar = acs[i1]!, ai = acs[i1 + 1]!, br = acs[i2]!, bi = acs[i2 + 1]!;
-                  sr += ar * br + ai * bi;
-                  si += ai * br - ar * bi;
-                  preR[x + 1] = sr; preI[x + 1] = si;
-                }
-                const o = kx * (y + ay * z);
-                for (let tx = tx0; tx < tx1; tx++) {
-                  wxR[o + tx] = preR[tx + rx]! - preR[tx]!;
-                  wxI[o + tx] = preI[tx + rx]! - preI[tx]!;
+            if (useWasm) {
+              const rows = ty1 - 1 + ry - ty0;
+              for (let z = tz0; z < tz1 - 1 + rz; z++) {
+                kern.rowwin(rows,
+                  8 * (oc + 2 * (tx0 + ax * (ty0 + ay * z))),
+                  8 * (oc2 + 2 * (tx0 + dx + ax * ((ty0 + dy) + ay * (z + dz)))),
+                  16 * ax, rx, tx1 - tx0,
+                  8 * wxo + 16 * (kx * (ty0 + ay * z) + tx0), 16 * kx);
+              }
+            } else {
+              for (let z = tz0; z < tz1 - 1 + rz; z++) {
+                for (let y = ty0; y < ty1 - 1 + ry; y++) {
+                  const base1 = oc + 2 * ax * (y + ay * z);
+                  const base2 = oc2 + 2 * (dx + ax * ((y + dy) + ay * (z + dz)));
+                  let sr = 0, si = 0;
+                  const x0 = tx0, x1 = tx1 - 1 + rx;
+                  preR[x0] = 0; preI[x0] = 0;
+                  for (let x = x0; x < x1; x++) {
+                    const i1 = base1 + 2 * x, i2 = base2 + 2 * x;
+                    const ar = acs[i1]!, ai = acs[i1 + 1]!, br = acs[i2]!, bi = acs[i2 + 1]!;
+                    sr += ar * br + ai * bi;
+                    si += ai * br - ar * bi;
+                    preR[x + 1] = sr; preI[x + 1] = si;
+                  }
+                  const o = 2 * kx * (y + ay * z);
+                  for (let tx = tx0; tx < tx1; tx++) {
+                    wx[o + 2 * tx] = preR[tx + rx]! - preR[tx]!;
+                    wx[o + 2 * tx + 1] = preI[tx + rx]! - preI[tx]!;
+                  }
                 }
               }
             }
@@ -91,12 +133,12 @@ export function calibrationGram(acs: Float32Array, acsDims: Dims3, channels: num
             for (let z = tz0; z < tz1 - 1 + rz; z++) {
               for (let tx = tx0; tx < tx1; tx++) {
                 let sr = 0, si = 0;
-                for (let y = ty0; y < ty0 + ry; y++) { sr += wxR[kx * (y + ay * z) + tx]!; si += wxI[kx * (y + ay * z) + tx]!; }
+                for (let y = ty0; y < ty0 + ry; y++) { const o = wxo + 2 * (kx * (y + ay * z) + tx); sr += wx[o]!; si += wx[o + 1]!; }
                 for (let ty = ty0; ty < ty1; ty++) {
                   if (ty > ty0) {
-                    const add = kx * ((ty + ry - 1) + ay * z) + tx, rem = kx * ((ty - 1) + ay * z) + tx;
-                    sr += wxR[add]! - wxR[rem]!;
-                    si += wxI[add]! - wxI[rem]!;
+                    const add = wxo + 2 * (kx * ((ty + ry - 1) + ay * z) + tx), rem = wxo + 2 * (kx * ((ty - 1) + ay * z) + tx);
+                    sr += wx[add]! - wx[rem]!;
+                    si += wx[add + 1]! - wx[rem + 1]!;
                   }
                   wyR[tx + kx * (ty + ky * z)] = sr;
                   wyI[tx + kx * (ty + ky * z)] = si;
