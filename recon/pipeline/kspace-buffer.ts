@@ -73,3 +73,36 @@ export function normaliseAverages(b: KspaceBuffer): void {
     }
   }
 }
+
+/** An axis counts as partial Fourier when one side of the centre is < 90 % of the other. */
+function asymmetric(range: readonly [number, number], n: number): boolean {
+  const c = Math.floor(n / 2);
+  const lo = c - range[0];
+  const hi = range[1] - c;
+  return Math.min(lo, hi) < 0.9 * Math.max(lo, hi) && range[0] <= c && range[1] >= c;
+}
+
+/**
+ * The partial-Fourier axes of a buffer and their sampled ranges (asymmetric
+ * echo along the readout, partial Fourier along e1 and, for 3D, e2).
+ */
+export function partialFourierRanges(b: KspaceBuffer, is3D: boolean): { ranges: { ro?: [number, number]; e1?: [number, number]; e2?: [number, number] }; axes: string[] } {
+  const [n0, n1, n2] = b.dims;
+  const ranges: { ro?: [number, number]; e1?: [number, number]; e2?: [number, number] } = {};
+  const axes: string[] = [];
+  const ext = sampledExtent(b);
+  if (!ext) return { ranges, axes };
+  if (b.roRange[1] >= 0 && asymmetric(b.roRange, n0)) {
+    ranges.ro = b.roRange;
+    axes.push('readout');
+  }
+  if (asymmetric(ext.e1, n1)) {
+    ranges.e1 = ext.e1;
+    axes.push('e1');
+  }
+  if (is3D && asymmetric(ext.e2, n2)) {
+    ranges.e2 = ext.e2;
+    axes.push('e2');
+  }
+  return { ranges, axes };
+}

@@ -5,12 +5,12 @@
  */
 import { combineRss, combineWithMaps } from '../algorithms/coil-combine.ts';
 import { inatiMaps, walshMaps } from '../algorithms/coil-maps.ts';
-import { homodyne, pocs, zeroFill, type SampledRanges } from '../algorithms/partial-fourier.ts';
+import { homodyne, pocs, zeroFill } from '../algorithms/partial-fourier.ts';
 import { fftc, ifftc } from '../fft/index.ts';
 import { applyChannelMatrix } from '../linalg/apply.ts';
 import { reconstructParallel } from './reconstruct-parallel.ts';
 import type { PiCalibration } from './pi-calibrate.ts';
-import { normaliseAverages, sampledExtent, type KspaceBuffer } from './kspace-buffer.ts';
+import { normaliseAverages, partialFourierRanges, type KspaceBuffer } from './kspace-buffer.ts';
 import { resizeCentred } from './resize.ts';
 
 export type CombineMethod = 'rss' | 'walsh' | 'inati';
@@ -50,36 +50,12 @@ export interface ImageOutput {
   gfactor?: Float32Array;
 }
 
-/** An axis counts as partial Fourier when one side of the centre is < 90 % of the other. */
-function asymmetric(range: readonly [number, number], n: number): boolean {
-  const c = Math.floor(n / 2);
-  const lo = c - range[0];
-  const hi = range[1] - c;
-  return Math.min(lo, hi) < 0.9 * Math.max(lo, hi) && range[0] <= c && range[1] >= c;
-}
-
 export function reconstructImage(b: KspaceBuffer, recipe: ImageRecipe): ImageOutput {
   normaliseAverages(b);
   let nc = b.dims[3];
   let [n0, n1, n2] = b.dims;
   let data = b.data;
-  const ext = sampledExtent(b);
-  const ranges: SampledRanges = {};
-  const pfAxes: string[] = [];
-  if (ext) {
-    if (b.roRange[1] >= 0 && asymmetric(b.roRange, n0)) {
-      ranges.ro = b.roRange;
-      pfAxes.push('readout');
-    }
-    if (asymmetric(ext.e1, n1)) {
-      ranges.e1 = ext.e1;
-      pfAxes.push('e1');
-    }
-    if (recipe.is3D && asymmetric(ext.e2, n2)) {
-      ranges.e2 = ext.e2;
-      pfAxes.push('e2');
-    }
-  }
+  const { ranges, axes: pfAxes } = partialFourierRanges(b, recipe.is3D);
   const mix = recipe.channelMatrix;
   let mixed = false;
   // Parallel imaging was calibrated on whitened data: whiten first.

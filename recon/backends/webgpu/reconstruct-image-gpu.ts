@@ -23,41 +23,17 @@
  */
 import { combineWithMaps } from '../../algorithms/coil-combine.ts';
 import { inatiMaps, walshMaps } from '../../algorithms/coil-maps.ts';
-import { homodyne, pocs, type SampledRanges } from '../../algorithms/partial-fourier.ts';
+import { homodyne, pocs } from '../../algorithms/partial-fourier.ts';
 import type { DeviceArray, KernelSet } from '../../kernels/types.ts';
 import { applyChannelMatrix } from '../../linalg/apply.ts';
-import { normaliseAverages, sampledExtent, type KspaceBuffer } from '../../pipeline/kspace-buffer.ts';
+import { normaliseAverages, partialFourierRanges, type KspaceBuffer } from '../../pipeline/kspace-buffer.ts';
 import { reconstructImage, type ImageOutput, type ImageRecipe } from '../../pipeline/reconstruct-image.ts';
-
-/** An axis counts as partial Fourier when one side of the centre is < 90 % of the other (as the CPU chain). */
-function asymmetric(range: readonly [number, number], n: number): boolean {
-  const c = Math.floor(n / 2);
-  const lo = c - range[0];
-  const hi = range[1] - c;
-  return Math.min(lo, hi) < 0.9 * Math.max(lo, hi) && range[0] <= c && range[1] >= c;
-}
 
 /** The image of one buffer, computed with `k`'s kernels. */
 export async function reconstructImageWithKernels<A extends DeviceArray>(k: KernelSet<A>, b: KspaceBuffer, recipe: ImageRecipe): Promise<ImageOutput> {
   if (recipe.pi) return reconstructImage({ ...b, data: b.data.slice(), lineCount: b.lineCount.slice() }, recipe);
   let [n0, n1, n2, nc] = b.dims;
-  const ext = sampledExtent(b);
-  const ranges: SampledRanges = {};
-  const pfAxes: string[] = [];
-  if (ext) {
-    if (b.roRange[1] >= 0 && asymmetric(b.roRange, n0)) {
-      ranges.ro = b.roRange;
-      pfAxes.push('readout');
-    }
-    if (asymmetric(ext.e1, n1)) {
-      ranges.e1 = ext.e1;
-      pfAxes.push('e1');
-    }
-    if (recipe.is3D && asymmetric(ext.e2, n2)) {
-      ranges.e2 = ext.e2;
-      pfAxes.push('e2');
-    }
-  }
+  const { ranges, axes: pfAxes } = partialFourierRanges(b, recipe.is3D);
   const mix = recipe.channelMatrix;
   const pfOnCpu = pfAxes.length > 0 && recipe.partialFourier !== 'zerofill';
   const zeroFill = pfAxes.length > 0 && recipe.partialFourier === 'zerofill';
