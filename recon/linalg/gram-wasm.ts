@@ -25,8 +25,9 @@
  * FFT and ESPIRiT kernels.
  */
 
-import { Func, I32, V128, encodeModule } from '../wasm/encoder.ts';
-import { wasmApi, type WasmMemory } from '../wasm/api.ts';
+import { Func, I32, V128 } from '../wasm/encoder.ts';
+import type { WasmMemory } from '../wasm/api.ts';
+import { instantiateKernel } from '../wasm/kernel.ts';
 
 function buildGram(): Func {
   const f = new Func('gram', [I32, I32, I32, I32, I32]);
@@ -93,34 +94,14 @@ let cached: GramKernel | null | undefined;
 export function gramKernel(): GramKernel | null {
   if (cached !== undefined) return cached;
   cached = null;
-  const api = wasmApi();
-  if (api === undefined) return null;
-  try {
-    const bytes = encodeModule([buildGram()]);
-    if (!api.validate(bytes)) return null;
-    const memory = new api.Memory({ initial: 16 });
-    const inst = new api.Instance(new api.Module(bytes), { env: { memory } });
-    const gram = (inst.exports as Record<string, ((...args: number[]) => void) | undefined>)['gram'];
-    if (!gram) return null;
-    // warm-up: many short calls spend V8's tier-up budget, so that the
-    // optimising compiler's code (~2-3× faster than the baseline's) is
-    // queued before the first real call, which would otherwise run whole in
-    // the baseline code (wasm has no on-stack replacement)
-    new Float64Array(memory.buffer).fill(0, 0, 2 * (8 * 8 + 8 * WARMUP_SAMPLES));
-    for (let r = 0; r < WARMUP_CALLS; r++) gram(8, WARMUP_SAMPLES, 16 * 8 * 8, 0, 16 * WARMUP_SAMPLES);
-    cached = {
-      memory,
-      ensure(bytes: number): boolean {
-        if (bytes > 2 ** 31 - 65536) return false;
-        const have = memory.buffer.byteLength;
-        if (bytes <= have) return true;
-        try { memory.grow(Math.ceil((bytes - have) / 65536)); } catch { return false; }
-        return true;
-      },
-      gram,
-    };
-  } catch {
-    cached = null;
-  }
+  const k = instantiateKernel(buildGram(), 'gram', 16);
+  if (!k) return null;
+  // warm-up: many short calls spend V8's tier-up budget, so that the
+  // optimising compiler's code (~2-3× faster than the baseline's) is
+  // queued before the first real call, which would otherwise run whole in
+  // the baseline code (wasm has no on-stack replacement)
+  new Float64Array(k.memory.buffer).fill(0, 0, 2 * (8 * 8 + 8 * WARMUP_SAMPLES));
+  for (let r = 0; r < WARMUP_CALLS; r++) k.fn(8, WARMUP_SAMPLES, 16 * 8 * 8, 0, 16 * WARMUP_SAMPLES);
+  cached = { memory: k.memory, ensure: k.ensure, gram: k.fn };
   return cached;
 }

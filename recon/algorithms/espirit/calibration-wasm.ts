@@ -16,8 +16,9 @@
  * of recon/wasm/encoder.ts, like the other kernels.
  */
 
-import { F64, Func, I32, V128, encodeModule } from '../../wasm/encoder.ts';
-import { wasmApi, type WasmMemory } from '../../wasm/api.ts';
+import { F64, Func, I32, V128 } from '../../wasm/encoder.ts';
+import type { WasmMemory } from '../../wasm/api.ts';
+import { instantiateKernel } from '../../wasm/kernel.ts';
 
 function buildRowWin(): Func {
   const f = new Func('rowwin', [I32, I32, I32, I32, I32, I32, I32, I32]);
@@ -97,28 +98,8 @@ let cached: RowWindowKernel | null | undefined;
 export function rowWindowKernel(): RowWindowKernel | null {
   if (cached !== undefined) return cached;
   cached = null;
-  const api = wasmApi();
-  if (api === undefined) return null;
-  try {
-    const bytes = encodeModule([buildRowWin()]);
-    if (!api.validate(bytes)) return null;
-    const memory = new api.Memory({ initial: 16 });
-    const inst = new api.Instance(new api.Module(bytes), { env: { memory } });
-    const rowwin = (inst.exports as Record<string, ((...args: number[]) => void) | undefined>)['rowwin'];
-    if (!rowwin) return null;
-    cached = {
-      memory,
-      ensure(bytes: number): boolean {
-        if (bytes > 2 ** 31 - 65536) return false;
-        const have = memory.buffer.byteLength;
-        if (bytes <= have) return true;
-        try { memory.grow(Math.ceil((bytes - have) / 65536)); } catch { return false; }
-        return true;
-      },
-      rowwin,
-    };
-  } catch {
-    cached = null;
-  }
+  const k = instantiateKernel(buildRowWin(), 'rowwin', 16);
+  if (!k) return null;
+  cached = { memory: k.memory, ensure: k.ensure, rowwin: k.fn };
   return cached;
 }

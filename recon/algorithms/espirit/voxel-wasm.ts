@@ -13,8 +13,9 @@
  * encoder of recon/wasm/encoder.ts, like the other kernels.
  */
 
-import { Func, I32, V128, encodeModule } from '../../wasm/encoder.ts';
-import { wasmApi, type WasmMemory } from '../../wasm/api.ts';
+import { Func, I32, V128 } from '../../wasm/encoder.ts';
+import type { WasmMemory } from '../../wasm/api.ts';
+import { instantiateKernel } from '../../wasm/kernel.ts';
 
 function buildMatvec(): Func {
   const f = new Func('matvec', [I32, I32, I32, I32, I32]);
@@ -71,28 +72,8 @@ let cached: VoxelKernel | null | undefined;
 export function voxelKernel(): VoxelKernel | null {
   if (cached !== undefined) return cached;
   cached = null;
-  const api = wasmApi();
-  if (api === undefined) return null;
-  try {
-    const bytes = encodeModule([buildMatvec()]);
-    if (!api.validate(bytes)) return null;
-    const memory = new api.Memory({ initial: 1 });
-    const inst = new api.Instance(new api.Module(bytes), { env: { memory } });
-    const matvec = (inst.exports as Record<string, ((...args: number[]) => void) | undefined>)['matvec'];
-    if (!matvec) return null;
-    cached = {
-      memory,
-      ensure(bytes: number): boolean {
-        if (bytes > 2 ** 31 - 65536) return false;
-        const have = memory.buffer.byteLength;
-        if (bytes <= have) return true;
-        try { memory.grow(Math.ceil((bytes - have) / 65536)); } catch { return false; }
-        return true;
-      },
-      matvec,
-    };
-  } catch {
-    cached = null;
-  }
+  const k = instantiateKernel(buildMatvec(), 'matvec', 1);
+  if (!k) return null;
+  cached = { memory: k.memory, ensure: k.ensure, matvec: k.fn };
   return cached;
 }
