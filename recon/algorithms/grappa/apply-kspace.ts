@@ -182,24 +182,7 @@ export function grappaApplyKspace(kspace: Float32Array, dims: KspaceDims, kernel
         const g8 = gOff / 8, o8 = oOff / 8;
         for (let ro0 = 0; ro0 < nro; ro0 += 2) {
           const ro1 = ro0 + 1 < nro ? ro0 + 1 : ro0;
-          let k4 = g8;
-          for (let t = 0; t < nt; t++) {
-            const S = activeS[t]!;
-            for (let c = 0; c < cin; c++) {
-              const yb = 2 * (nro * S + vol * c);
-              for (let i = 0; i < kro; i++) {
-                const dx = dxs[i]!;
-                let r0 = ro0 + dx, r1 = ro1 + dx;
-                if (r0 >= nro) r0 -= nro;
-                if (r1 >= nro) r1 -= nro;
-                m[k4] = kspace[yb + 2 * r0]!;
-                m[k4 + 1] = kspace[yb + 2 * r0 + 1]!;
-                m[k4 + 2] = kspace[yb + 2 * r1]!;
-                m[k4 + 3] = kspace[yb + 2 * r1 + 1]!;
-                k4 += 4;
-              }
-            }
-          }
+          gatherPair(m, g8, kspace, activeS, nt, cin, kro, dxs, nro, vol, ro0, ro1);
           wasm.apply(ndp, nk, gOff, 0, oOff);
           for (let d = 0; d < cout; d++) {
             const o = ob + 2 * vol * d, q = o8 + 4 * d;
@@ -215,24 +198,7 @@ export function grappaApplyKspace(kspace: Float32Array, dims: KspaceDims, kernel
       // (re, im) at ro0, (re, im) at ro1, k = (tap, c, i) with i fastest
       for (let ro0 = 0; ro0 < nro; ro0 += 2) {
         const ro1 = ro0 + 1 < nro ? ro0 + 1 : ro0;
-        let k4 = 0;
-        for (let t = 0; t < nt; t++) {
-          const S = activeS[t]!;
-          for (let c = 0; c < cin; c++) {
-            const yb = 2 * (nro * S + vol * c);
-            for (let i = 0; i < kro; i++) {
-              const dx = dxs[i]!;
-              let r0 = ro0 + dx, r1 = ro1 + dx;
-              if (r0 >= nro) r0 -= nro;
-              if (r1 >= nro) r1 -= nro;
-              g[k4] = kspace[yb + 2 * r0]!;
-              g[k4 + 1] = kspace[yb + 2 * r0 + 1]!;
-              g[k4 + 2] = kspace[yb + 2 * r1]!;
-              g[k4 + 3] = kspace[yb + 2 * r1 + 1]!;
-              k4 += 4;
-            }
-          }
-        }
+        gatherPair(g, 0, kspace, activeS, nt, cin, kro, dxs, nro, vol, ro0, ro1);
         for (let d = 0; d < cout; d += 2) {
           const d1 = d + 1 < cout ? d + 1 : d;
           let p0r = 0, p0i = 0, p1r = 0, p1i = 0, q0r = 0, q0i = 0, q1r = 0, q1i = 0;
@@ -270,4 +236,33 @@ export function grappaApplyKspace(kspace: Float32Array, dims: KspaceDims, kernel
     }
   }
   return res;
+}
+
+/**
+ * The source points of readout points ro0 and ro1 of one missing line, into
+ * dst[at + 4k .. at + 4k + 3] = (re, im) at ro0, (re, im) at ro1, for
+ * k = (tap, channel, readout offset) with the offset fastest; the readout wraps.
+ */
+function gatherPair(
+  dst: Float64Array, at: number, kspace: Float32Array, activeS: ArrayLike<number>, nt: number, cin: number,
+  kro: number, dxs: ArrayLike<number>, nro: number, vol: number, ro0: number, ro1: number,
+): void {
+  let k4 = at;
+  for (let t = 0; t < nt; t++) {
+    const S = activeS[t]!;
+    for (let c = 0; c < cin; c++) {
+      const yb = 2 * (nro * S + vol * c);
+      for (let i = 0; i < kro; i++) {
+        const dx = dxs[i]!;
+        let r0 = ro0 + dx, r1 = ro1 + dx;
+        if (r0 >= nro) r0 -= nro;
+        if (r1 >= nro) r1 -= nro;
+        dst[k4] = kspace[yb + 2 * r0]!;
+        dst[k4 + 1] = kspace[yb + 2 * r0 + 1]!;
+        dst[k4 + 2] = kspace[yb + 2 * r1]!;
+        dst[k4 + 3] = kspace[yb + 2 * r1 + 1]!;
+        k4 += 4;
+      }
+    }
+  }
 }
