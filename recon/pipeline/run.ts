@@ -17,7 +17,8 @@ import { inlineReconstructor, pooledReconstructor, type ImageReconstructor } fro
 import type { KspaceBuffer } from './kspace-buffer.ts';
 import { DEFAULTS, type ReconOptions, type ResolvedOptions } from './options.ts';
 import { makePlan, type ReconPlan } from './plan.ts';
-import { discardSamples } from './readout.ts';
+import { discardSamples, type Readout } from './readout.ts';
+import { cropReadout, planWithCroppedReadout } from './readout-crop.ts';
 import type { ImageRecipe } from './reconstruct-image.ts';
 import { StageTimer } from './stage-timer.ts';
 import { choosePi, ParallelImaging, type PiCalibration } from './parallel-imaging.ts';
@@ -82,8 +83,12 @@ export async function reconstructFile(path: string, options: ReconOptions = {}):
   let piCtl: ParallelImaging | undefined;
   let selection: BackendSelection | undefined;
   try {
-    const plan = makePlan(reader.header, path);
-    const piSetup = choosePi(plan, o.pi, reader.header, path, warnings);
+    const encodedPlan = makePlan(reader.header, path);
+    const piSetup = choosePi(encodedPlan, o.pi, reader.header, path, warnings);
+    // Parallel imaging works on readouts cropped to the recon FOV (readout-crop.ts).
+    const plan = piSetup ? planWithCroppedReadout(encodedPlan) : encodedPlan;
+    const prepareReadout = (r: Readout): Readout | null => plan === encodedPlan ? r : cropReadout(r, encodedPlan.bufferRo, plan.bufferRo);
+    let croppedOutside = 0;
     // Worker threads pay a start-up cost (~0.3 s each): use them when there are
     // several images to share out.
     const threads = Math.min(o.workers ?? defaultWorkerCount(), expectedImages(plan));
@@ -169,7 +174,9 @@ export async function reconstructFile(path: string, options: ReconOptions = {}):
           }
           if (hasFlag(h.flags, 'IS_PARALLEL_CALIBRATION')) {
             counts.calibrationOnly++;
-            piCtl?.observe(h, discardSamples({ data: a.data, channels: h.activeChannels, samples: h.numberOfSamples, centerSample: h.centerSample }, h.discardPre, h.discardPost));
+            const r = prepareReadout(discardSamples({ data: a.data, channels: h.activeChannels, samples: h.numberOfSamples, centerSample: h.centerSample }, h.discardPre, h.discardPost));
+            if (r) piCtl?.observe(h, r);
+            else croppedOutside++;
             continue;
           }
           if (h.encodingSpaceRef !== plan.encodingIndex) {
@@ -180,8 +187,11 @@ export async function reconstructFile(path: string, options: ReconOptions = {}):
           counts.imaging++;
           // Prewhitening is linear in the samples: it is applied later, to each image
           // in its worker, where the cropped field of view has the fewest samples.
-          let r = { data: a.data, channels: h.activeChannels, samples: h.numberOfSamples, centerSample: h.centerSample };
-          r = discardSamples(r, h.discardPre, h.discardPost);
+          const r = prepareReadout(discardSamples({ data: a.data, channels: h.activeChannels, samples: h.numberOfSamples, centerSample: h.centerSample }, h.discardPre, h.discardPost));
+          if (!r) {
+            croppedOutside++;
+            continue;
+          }
           piCtl?.observe(h, r);
           for (const b of acc.add(h, r)) submit(b);
         }
@@ -197,7 +207,7 @@ export async function reconstructFile(path: string, options: ReconOptions = {}):
       while (all.size) await Promise.all(all);
     });
     timer.ms['reconstruct'] = performance.now() - reconStart;
-    counts.outsideLimits = acc.report.outsideLimits;
+    counts.outsideLimits = acc.report.outsideLimits + croppedOutside;
     if (counts.outsideLimits) warnings.push(`${counts.outsideLimits} readouts lie outside the encoded matrix and were ignored`);
     if (acc.report.closedAtEnd && acc.report.maxOpenBuffers > 8) {
       warnings.push(`${acc.report.closedAtEnd} images had no LAST_IN_SLICE flag and were held until the end of the file`);
@@ -241,7 +251,7 @@ export async function reconstructFile(path: string, options: ReconOptions = {}):
         encodedMatrix: [enc.x, enc.y, enc.z],
         reconMatrix: plan.reconMatrix,
         bufferMatrix: [plan.bufferRo, plan.bufferE1, plan.bufferE2],
-        readoutOversamplingRemoved: plan.readoutKeepFraction < 1,
+        readoutOversamplingRemoved: encodedPlan.readoutKeepFraction < 1,
         is3D: plan.is3D,
         acceleration: plan.acceleration,
       },
