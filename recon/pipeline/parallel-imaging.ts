@@ -64,6 +64,8 @@ export class ParallelImaging {
   private readonly waiting = new Map<number, { buffer: KspaceBuffer; resolve: (c: PiCalibration) => void; reject: (e: unknown) => void }[]>();
   private pool: WorkerPool<CalibrateJob, PiCalibration> | null = null;
   readonly stats = { calibrationReadouts: 0, calibratedSlices: 0 };
+  /** Names this run's calibrations, so that workers can cache what they derive from them. */
+  private readonly runId = globalThis.crypto.randomUUID();
 
   constructor(
     readonly setup: PiSetup,
@@ -169,11 +171,11 @@ export class ParallelImaging {
   private start(slice: number, ref: KspaceBuffer, channelMatrix: CalibrateJob['channelMatrix']): Promise<PiCalibration> {
     // The reference buffer keeps filling (interleaved, later frames): calibrate a snapshot.
     const snapshot: KspaceBuffer = { ...ref, data: Float32Array.from(ref.data), lineCount: Uint16Array.from(ref.lineCount) };
-    const job: CalibrateJob = { kind: 'calibrate', ref: snapshot, setup: this.setup, is3D: this.plan.is3D, gfactor: this.wantGfactor, ...(channelMatrix ? { channelMatrix } : {}) };
+    const job: CalibrateJob = { kind: 'calibrate', id: `${this.runId}/${slice}`, ref: snapshot, setup: this.setup, is3D: this.plan.is3D, gfactor: this.wantGfactor, ...(channelMatrix ? { channelMatrix } : {}) };
     let p: Promise<PiCalibration>;
     if (this.threads > 1) {
       this.pool ??= new WorkerPool<CalibrateJob, PiCalibration>(new URL('../hosts/image.worker.ts', import.meta.url), this.threads);
-      p = this.pool.run(job, [snapshot.data.buffer as ArrayBuffer]);
+      p = this.pool.run(job, [snapshot.data.buffer as ArrayBuffer]).then(shareArrays);
     } else {
       p = Promise.resolve().then(() => calibrateParallelImaging(job));
     }
@@ -186,8 +188,28 @@ export class ParallelImaging {
   }
 }
 
+/**
+ * The calibration's arrays moved to shared memory: every image of the slice
+ * carries its calibration to a worker, and a structured clone of a typed array
+ * on a SharedArrayBuffer shares it instead of copying (image-domain GRAPPA
+ * weights of a 32-coil slice are ~100 MB).
+ */
+function shareArrays(c: PiCalibration): PiCalibration {
+  const out: Record<string, unknown> = { ...c };
+  for (const [key, v] of Object.entries(c)) {
+    if (v instanceof Float32Array && v.length > 0 && !(v.buffer instanceof SharedArrayBuffer)) {
+      const shared = new Float32Array(new SharedArrayBuffer(v.byteLength));
+      shared.set(v);
+      out[key] = shared;
+    }
+  }
+  return out as unknown as PiCalibration;
+}
+
 export interface CalibrateJob {
   kind: 'calibrate';
+  /** Unique per run and slice (PiCalibration.id). */
+  id: string;
   ref: KspaceBuffer;
   setup: PiSetup;
   is3D: boolean;

@@ -7,7 +7,7 @@
  */
 import { UhfError } from '../../shared/errors.ts';
 import { combineWeights } from '../algorithms/coil-combine.ts';
-import { espiritMaps } from '../algorithms/espirit.ts';
+import { espiritMaps, extractCalibration } from '../algorithms/espirit.ts';
 import { grappaGFactorMap } from '../algorithms/gfactor-grappa.ts';
 import { extractAcs, grappaCalibrate, grappaImageWeights, type GrappaKernel } from '../algorithms/grappa/index.ts';
 
@@ -16,6 +16,15 @@ const MAX_WEIGHT_BYTES = 96 * 1024 * 1024;
 /** ESPIRiT's default kernel width, and the fewest ACS lines (per accelerated axis) it is given. */
 const ESPIRIT_KERNEL = 6;
 const MIN_ESPIRIT_ACS = 2 * ESPIRIT_KERNEL;
+/**
+ * ESPIRiT's calibration region per axis, as `bart ecalib -r 24`: the central
+ * 24 readout points of the ACS lines, not the whole readout. Measured on the
+ * 7 T simulator (96², 16 coils, R = 3): SENSE NRMSE 0.0151 vs 0.0148 with the
+ * whole readout, while the calibration matrix shrinks from ~1 700 to 361 rows,
+ * fewer than the 6·6·32 unknowns at 32 coils: the signal subspace then comes
+ * from the small dual problem (espirit/signal-subspace.ts).
+ */
+const ESPIRIT_REGION = 24;
 import { senseUnfoldWeights } from '../algorithms/sense/index.ts';
 import { applyChannelMatrix } from '../linalg/apply.ts';
 import type { KspaceBuffer } from './kspace-buffer.ts';
@@ -30,6 +39,8 @@ export interface PiSetup {
 }
 
 export interface PiCalibration {
+  /** Unique per run and slice: what workers key their derived data on (SENSE weights per lattice offset); absent: not cached. */
+  id?: string;
   method: 'grappa' | 'sense';
   accel: [number, number];
   kernel?: GrappaKernel;
@@ -80,12 +91,13 @@ export function calibrateParallelImaging(job: CalibrateJob): PiCalibration {
   // Sensitivities from the ACS (ESPIRiT, first set): SENSE needs them; GRAPPA's
   // g-factor uses them as its combination model.
   const needMaps = setup.method === 'sense' || job.gfactor;
-  const maps = needMaps ? espiritMaps(acs, [acsDims[0], acsDims[1], acsDims[2]], grid, channels) : new Float32Array(0);
+  const calRegion = extractCalibration(acs, [acsDims[0], acsDims[1], acsDims[2]], channels, [ESPIRIT_REGION, ESPIRIT_REGION, ESPIRIT_REGION]);
+  const maps = needMaps ? espiritMaps(calRegion.acs, calRegion.dims, grid, channels) : new Float32Array(0);
   if (setup.method === 'sense') {
     // The closed-form g-factor needs the lattice to tile the matrix (as unfolding does).
     const tiles = n1 % setup.accel[0] === 0 && n2 % setup.accel[1] === 0;
-    const gfactor = tiles ? senseUnfoldWeights(maps, grid, channels, setup.accel).gfactor : new Float32Array(0);
-    return { method: 'sense', accel: setup.accel, maps, gfactor, acsLines: region.size };
+    const gfactor = tiles && job.gfactor ? senseUnfoldWeights(maps, grid, channels, setup.accel).gfactor : new Float32Array(0);
+    return { id: job.id, method: 'sense', accel: setup.accel, maps, gfactor, acsLines: region.size };
   }
   const kernel = grappaCalibrate(acs, acsDims, { accel: setup.accel });
   // Image-domain weights are exact only when the lattice tiles the matrix.
@@ -93,5 +105,5 @@ export function calibrateParallelImaging(job: CalibrateJob): PiCalibration {
   const weightBytes = 8 * n0 * n1 * n2 * channels * channels;
   const weights = tiles && weightBytes <= MAX_WEIGHT_BYTES ? grappaImageWeights(kernel, grid) : undefined;
   const gfactor = job.gfactor ? grappaGFactorMap(kernel, grid, combineWeights(maps, grid, channels)).gfactor : new Float32Array(0);
-  return { method: 'grappa', accel: setup.accel, kernel, gfactor, acsLines: region.size, ...(weights ? { weights } : {}) };
+  return { id: job.id, method: 'grappa', accel: setup.accel, kernel, gfactor, acsLines: region.size, ...(weights ? { weights } : {}) };
 }

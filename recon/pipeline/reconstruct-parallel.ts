@@ -7,12 +7,13 @@
 import { combineRss, combineWithMaps } from '../algorithms/coil-combine.ts';
 import { walshMaps } from '../algorithms/coil-maps.ts';
 import { acquiredLineMask, applyImageWeights, detectLattice, grappaApplyKspace, latticeMask, maskLines } from '../algorithms/grappa/index.ts';
-import { cgSense, senseUnfold } from '../algorithms/sense/index.ts';
+import { applySenseWeights, cgSense } from '../algorithms/sense/index.ts';
 import { fftc, ifftc } from '../fft/index.ts';
 import type { KspaceBuffer } from './kspace-buffer.ts';
 import type { PiCalibration } from './pi-calibrate.ts';
 import type { ImageOutput, ImageRecipe } from './reconstruct-image.ts';
 import { resizeCentred } from './resize.ts';
+import { senseWeightsFor } from './sense-weights-cache.ts';
 
 /** Real [x y z] → cropped to the recon matrix (via a complex round trip through resizeCentred). */
 function cropReal(v: Float32Array, from: readonly number[], to: readonly number[]): Float32Array {
@@ -61,7 +62,7 @@ export function reconstructParallel(b: KspaceBuffer, kspace: Float32Array, nc: n
       const lattice = detectLattice(mask, n1, n2, cal.accel);
       const k = maskLines(kspace, [n0, n1, n2, nc], latticeMask(n1, n2, cal.accel, lattice.offset));
       ifftc(k, [n0, n1, n2, nc], axes);
-      img = senseUnfold(k, cal.maps!, [n0, n1, n2], nc, cal.accel, { offset: lattice.offset }).image;
+      img = applySenseWeights(k, senseWeightsFor(cal, [n0, n1, n2], nc, lattice.offset), [n0, n1, n2], nc);
     } else {
       // The lattice does not tile the matrix: iterative SENSE on every acquired line.
       const sampled = new Uint8Array(n0 * n1 * n2);
