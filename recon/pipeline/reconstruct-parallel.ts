@@ -41,7 +41,7 @@ export function reconstructParallel(b: KspaceBuffer, kspace: Float32Array, nc: n
     const lattice = detectLattice(mask, n1, n2, cal.accel);
     const aliased = maskLines(kspace, [n0, n1, n2, nc], latticeMask(n1, n2, cal.accel, lattice.offset));
     ifftc(aliased, [n0, n1, n2, nc], axes);
-    let full = applyImageWeights(aliased, cal.weights, [n0, n1, n2], nc, nc);
+    let full = applyImageWeights(aliased, cal.weights, [n0, n1, n2], nc, nc, undefined, cal.id ?? null);
     if (grid[0] !== n0 || grid[1] !== n1 || grid[2] !== n2) {
       fftc(full, [n0, n1, n2, nc], axes);
       full = resizeCentred(full, [n0, n1, n2, nc], [...grid, nc]);

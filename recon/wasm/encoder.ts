@@ -102,6 +102,8 @@ export class Func {
   f64x2Mul(): this { return this.simd(0xf2); }
   f32x4DemoteF64x2Zero(): this { return this.simd(0x5e); }
   f64x2PromoteLowF32x4(): this { return this.simd(0x5f); }
+  f32x4Add(): this { return this.simd(0xe4); }
+  f32x4Mul(): this { return this.simd(0xe6); }
 
   /** `for (i = from; i < limit; i += step) body()` with i, limit and step locals (step/limit may be numbers → consts). */
   forLoop(i: number, from: number | (() => void), limit: number, step: number, body: () => void): void {

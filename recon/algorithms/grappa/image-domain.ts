@@ -34,6 +34,7 @@
 import { UhfError } from '../../../shared/errors.ts';
 import { fftnd } from '../../fft/index.ts';
 import { combineWithWeights } from '../coil-combine.ts';
+import { applyImageWeightsWasm } from './image-weights-wasm.ts';
 import { type GrappaKernel, lineTaps } from './kernel.ts';
 
 export type Dims3 = readonly [number, number, number];
@@ -107,12 +108,27 @@ export function grappaImageWeights(kernel: GrappaKernel, imageDims: Dims3): Floa
 // float64 accumulator, grown on demand (single-threaded use)
 let acc = new Float64Array(0);
 
+export type ImageWeightsBackend = 'auto' | 'js' | 'wasm';
+let weightsBackend: ImageWeightsBackend = 'auto';
+
+/**
+ * Selects applyImageWeights' implementation: 'wasm' (image-weights-wasm.ts,
+ * float32 sums; JS if WebAssembly is unavailable), 'js' (float64 sums), or
+ * 'auto' (wasm for ≥ 4 channels). Returns the previous setting.
+ */
+export function setImageWeightsBackend(b: ImageWeightsBackend): ImageWeightsBackend {
+  const prev = weightsBackend;
+  weightsBackend = b;
+  return prev;
+}
+
 /**
  * Unaliased coil images out_d = Σ_c W_dc · a_c, [x, y, z, Cout], from aliased
- * coil images [x, y, z, Cin] and W [x, y, z, Cout, Cin]. Float64
- * accumulation, no allocation besides `out` (pass one for a time series).
+ * coil images [x, y, z, Cin] and W [x, y, z, Cout, Cin]. No allocation
+ * besides `out` (pass one for a time series). `weightsKey` names W (e.g. the
+ * calibration's id) so that the WebAssembly path keeps it between frames.
  */
-export function applyImageWeights(aliased: Float32Array, W: Float32Array, imageDims: Dims3, channelsIn: number, channelsOut: number, out?: Float32Array): Float32Array {
+export function applyImageWeights(aliased: Float32Array, W: Float32Array, imageDims: Dims3, channelsIn: number, channelsOut: number, out?: Float32Array, weightsKey: string | null = null): Float32Array {
   const who = 'applyImageWeights';
   const N = voxels(imageDims, who);
   const cin = channelsIn, cout = channelsOut;
@@ -122,6 +138,8 @@ export function applyImageWeights(aliased: Float32Array, W: Float32Array, imageD
   const res = out ?? new Float32Array(2 * N * cout);
   if (res.length !== 2 * N * cout) throw new UhfError('SHAPE_MISMATCH', `${who}: out has ${res.length / 2} complex values, expected ${N * cout}`);
   if (res.buffer === aliased.buffer) throw new UhfError('BAD_ARGUMENT', `${who}: out must not share memory with the input`);
+  const wasm = weightsBackend === 'wasm' || (weightsBackend === 'auto' && cin >= 4 && cout >= 4);
+  if (wasm && applyImageWeightsWasm(aliased, W, N, cin, cout, res, weightsKey)) return res;
   if (acc.length < 2 * N) acc = new Float64Array(2 * N);
   const a = acc;
   for (let d = 0; d < cout; d++) {

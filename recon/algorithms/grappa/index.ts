@@ -29,5 +29,5 @@ export {
 } from './kernel.ts';
 export { type GrappaCalibrationOptions, type KspaceDims, grappaCalibrate, solveCholesky } from './calibrate.ts';
 export { type GrappaSampling, grappaApplyKspace } from './apply-kspace.ts';
-export { type Dims3, grappaImageWeights, applyImageWeights, grappaUnmixing, applyUnmixing } from './image-domain.ts';
+export { type Dims3, grappaImageWeights, applyImageWeights, setImageWeightsBackend, grappaUnmixing, applyUnmixing } from './image-domain.ts';
 export { type Lattice, type AcsRegion, acquiredLineMask, checkLattice, detectLattice, findAcsRegion, extractAcs, latticeMask, maskLines } from './sampling.ts';
