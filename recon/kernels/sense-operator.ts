@@ -8,8 +8,8 @@
  *   M: multiplyVoxels with the 0/1 mask over [ro, e1, e2]
  *   Sᴴ: voxelMatrix with conjugated maps as [voxels, 1, cha] weights
  *
- * The maps and the mask are uploaded once. Arrays returned are new; inputs are
- * not modified.
+ * The maps (unless given as a device array, which the caller keeps) and the
+ * mask are uploaded once. Arrays returned are new; inputs are not modified.
  */
 import { UhfError } from '../../shared/errors.ts';
 import type { DeviceArray, KernelSet } from './types.ts';
@@ -23,12 +23,12 @@ export interface KernelSenseOperator<A extends DeviceArray> {
   adjoint(kspace: A): A;
   /** EᴴE·x. */
   normal(image: A): A;
-  /** Releases the maps and the mask. */
+  /** Releases the mask, and the maps when they were uploaded here. */
   free(): void;
 }
 
 export function kernelSenseOperator<A extends DeviceArray>(
-  k: KernelSet<A>, maps: Float32Array, mask: ArrayLike<number>, dims: readonly [number, number, number], channels: number,
+  k: KernelSet<A>, maps: Float32Array | A, mask: ArrayLike<number>, dims: readonly [number, number, number], channels: number,
 ): KernelSenseOperator<A> {
   const n = dims[0] * dims[1] * dims[2];
   if (dims.some((d) => !Number.isInteger(d) || d < 1) || !Number.isInteger(channels) || channels < 1) {
@@ -38,7 +38,8 @@ export function kernelSenseOperator<A extends DeviceArray>(
   if (mask.length !== n) throw new UhfError('SHAPE_MISMATCH', `kernelSenseOperator: mask has ${mask.length} entries, need ${n}`);
   const m = new Float32Array(n);
   for (let i = 0; i < n; i++) m[i] = mask[i] !== 0 ? 1 : 0;
-  const mapsA = k.upload(maps);
+  const ownMaps = maps instanceof Float32Array;
+  const mapsA = ownMaps ? k.upload(maps) : maps;
   const maskA = k.upload(m);
   const shape = [dims[0], dims[1], dims[2], channels];
   const axes = [0, 1, 2].filter((a) => dims[a]! > 1);
@@ -63,7 +64,7 @@ export function kernelSenseOperator<A extends DeviceArray>(
     adjoint: (y) => toImage(k.copy(y)),
     normal: (x) => toImage(toKspace(x)),
     free() {
-      k.free(mapsA);
+      if (ownMaps) k.free(mapsA);
       k.free(maskA);
     },
   };

@@ -42,6 +42,30 @@ export interface KernelLimits {
   maxBindingBytes: number;
 }
 
+/**
+ * A convolution along the phase-encode lines of k-space (GRAPPA in k-space,
+ * the `lineTaps` form of recon/algorithms/grappa/kernel.ts), as plain data.
+ * Backends may cache what they derive from it per object: treat it as immutable.
+ */
+export interface LineConvolution {
+  /** Readout offsets of the kro source points of a tap (wrapped around the readout). */
+  readonly srcRo: Int32Array;
+  readonly channelsIn: number;
+  /** Output channels d < channelsOut; lines copied through take input channel d. */
+  readonly channelsOut: number;
+  /** [d1, d2] per tap: output line (e1, e2) reads source line (e1 − d1, e2 − d2), wrapped. */
+  readonly taps: Int32Array;
+  /** Complex weights [tap][cout][cin][kro], interleaved. */
+  readonly weights: Float64Array | Float32Array;
+}
+
+/** Role of a k-space line in `lineConvolution`. */
+export const LINE_ESTIMATED = 0;
+/** Copied through and read by the taps. */
+export const LINE_SOURCE = 1;
+/** Copied through, never read by the taps (acquired off the lattice, e.g. ACS lines). */
+export const LINE_KEPT = 2;
+
 export interface KernelSet<A extends DeviceArray = DeviceArray> {
   readonly backend: BackendName;
   /** Human-readable device, e.g. "NVIDIA H100 (vulkan)" or "CPU (wasm SIMD)". */
@@ -107,6 +131,22 @@ export interface KernelSet<A extends DeviceArray = DeviceArray> {
 
   /** In place: complex [voxels, channels] × real weights [voxels] (sampling masks). */
   multiplyVoxels(a: A, weights: A, voxels: number, channels: number): void;
+
+  /**
+   * GRAPPA in k-space: complex `a` [ro, e1, e2, cin] → a new [ro, e1, e2, cout].
+   * `roles[e1 + n1·e2]` (LINE_*): LINE_SOURCE and LINE_KEPT lines are copied
+   * (output channel d = input channel d); every other line is estimated,
+   *   out_d(ro, L) = Σ_tap Σ_c Σ_i w[tap][d][c][i] · a_c((ro + srcRo[i]) mod nro, S),
+   * over the taps whose source line S = L − (d1, d2) (wrapped) is a LINE_SOURCE
+   * line (0 when there is none), as grappaApplyKspace.
+   */
+  lineConvolution(a: A, dims: readonly [number, number, number, number], conv: LineConvolution, roles: Uint8Array): A;
+
+  /** Σ_i a[i]·b[i] over the float32 values (Re⟨a, b⟩ for complex arrays): a new array of one value. */
+  dot(a: A, b: A): A;
+
+  /** In place: y ← α·y + β·x over the float32 values (real scalars; CG updates); x and y are different arrays. */
+  axpby(y: A, x: A, alpha: number, beta: number): void;
 
   /**
    * Runs `body` (which issues operations synchronously and may return a

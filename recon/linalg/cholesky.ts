@@ -1,8 +1,36 @@
 /**
  * Complex Cholesky factorisation and lower-triangular inverse (float64,
- * row-major interleaved, see dense.ts).
+ * row-major interleaved, see dense.ts). Large factorisations run in the
+ * WebAssembly SIMD kernel of cholesky-wasm.ts (see setCholeskyBackend); the
+ * solve with the factor is in cholesky-solve.ts.
  */
 import { UhfError } from '../../shared/errors.ts';
+import { choleskyKernel } from './cholesky-wasm.ts';
+
+export type CholeskyBackend = 'auto' | 'js' | 'wasm';
+/** Smallest n for the wasm kernels under 'auto'. */
+const WASM_MIN_SIZE = 32;
+/** Rows per block of the wasm factorisation (see cholesky-wasm.ts). */
+const WASM_ROW_BLOCK = 16;
+let backend: CholeskyBackend = 'auto';
+
+/**
+ * Selects the implementation of choleskyLower and solveCholesky: 'wasm' (the
+ * WebAssembly SIMD kernels of cholesky-wasm.ts / cholesky-solve-wasm.ts; JS if
+ * WebAssembly is unavailable), 'js', or 'auto' (wasm from n = 32 on, where
+ * copying the matrix into the module's memory stops mattering). Results agree
+ * to rounding. Returns the previous setting.
+ */
+export function setCholeskyBackend(b: CholeskyBackend): CholeskyBackend {
+  const prev = backend;
+  backend = b;
+  return prev;
+}
+
+/** Whether an n×n problem goes to the wasm kernels under the current setting. */
+export function choleskyUsesWasm(n: number): boolean {
+  return backend === 'wasm' || (backend === 'auto' && n >= WASM_MIN_SIZE);
+}
 
 export interface CholeskyOptions {
   /**
@@ -39,6 +67,45 @@ export function choleskyLower(a: ArrayLike<number>, n: number, options: Cholesky
     maxDiag = Math.max(maxDiag, d);
   }
   const floor = rtol * maxDiag;
+  if (maxDiag > 0 && choleskyUsesWasm(n)) {
+    const L = choleskyLowerWasm(a, n, floor, maxDiag);
+    if (L) return L;
+  }
+  return choleskyLowerJs(a, n, floor, maxDiag, what);
+}
+
+/**
+ * The wasm path. Null where the kernel is unavailable, its memory cannot hold
+ * the matrix, or a pivot fails: the JS path then reports the error exactly
+ * as it always has (or, at a pivot that only rounding separates from the
+ * floor, returns its factor).
+ */
+function choleskyLowerWasm(a: ArrayLike<number>, n: number, floor: number, maxDiag: number): Float64Array | null {
+  const k = choleskyKernel();
+  if (k === null) return null;
+  const np = n + (n & 1);
+  const dBytes = 16 * np * np;
+  if (!k.ensure(dBytes + 8 * np)) return null;
+  const mem = new Float64Array(k.memory.buffer);
+  const typed = a instanceof Float64Array || a instanceof Float32Array ? a : null;
+  for (let i = 0; i < n; i++) {
+    const src = 2 * i * n, dst = 2 * i * np;
+    if (typed) mem.set(typed.subarray(src, src + 2 * (i + 1)), dst);
+    else for (let q = 0; q < 2 * (i + 1); q++) mem[dst + q] = a[src + q]!;
+  }
+  if (np > n) {
+    // padding: an uncoupled unit of the largest diagonal's size, never the failing pivot
+    const dst = 2 * n * np;
+    mem.fill(0, dst, dst + 2 * np);
+    mem[dst + 2 * n] = maxDiag;
+  }
+  if (k.factor(np, 0, dBytes, floor, WASM_ROW_BLOCK) >= 0) return null;
+  const L = new Float64Array(2 * n * n);
+  for (let i = 0; i < n; i++) L.set(mem.subarray(2 * i * np, 2 * i * np + 2 * (i + 1)), 2 * i * n);
+  return L;
+}
+
+function choleskyLowerJs(a: ArrayLike<number>, n: number, floor: number, maxDiag: number, what: string): Float64Array {
   const L = new Float64Array(2 * n * n);
   for (let j = 0; j < n; j++) {
     const rj = 2 * j * n;

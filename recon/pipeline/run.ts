@@ -94,8 +94,8 @@ export async function reconstructFile(path: string, options: ReconOptions = {}):
     const threads = Math.min(o.workers ?? defaultWorkerCount(), expectedImages(plan));
     selection = await timer.timeAsync('backend', () => openBackend(o.backend));
     const onKernels: KernelReconstructor | undefined = selection.kernels ? kernelReconstructor(selection.kernels) : undefined;
-    if (onKernels && piSetup) warnings.push('parallel imaging runs on the CPU backend in this version (the GPU kernels cover the fully sampled chain)');
-    reconstructor = (!piSetup ? onKernels : undefined) ?? (threads > 1 ? pooledReconstructor(threads) : inlineReconstructor());
+    // Parallel imaging is applied with the kernels too; `threads` still sizes the calibration pool.
+    reconstructor = onKernels ?? (threads > 1 ? pooledReconstructor(threads) : inlineReconstructor());
     piCtl = piSetup ? new ParallelImaging(piSetup, plan, path, threads, Boolean(o.gfactor)) : undefined;
     const recipe = imageRecipe(plan, o);
     const maxAverage = plan.encoding.encodingLimits.average?.maximum ?? 0;

@@ -2,9 +2,9 @@
  * GRAPPA k-space application: the WebAssembly SIMD kernel (apply-wasm.ts)
  * against the JS loops of apply-kspace.ts on random data — 2D and 3D
  * kernels, odd readout and output channel counts (padding paths), ACS lines
- * kept or re-estimated, lattice lines at the wrapped edges. Both accumulate
- * in float64, so they may differ only by summation order (≤ 1e-6 relative
- * in the float32 output).
+ * kept or re-estimated, lattice lines at the wrapped edges. The kernel sums
+ * in float32 (as the GPU does), the JS loops in float64: ≤ 1e-6 relative L2,
+ * and per sample within float32 rounding of a sum of |w·y| terms.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { grappaApplyKspace, setGrappaApplyBackend } from '../../recon/algorithms/grappa/apply-kspace.ts';
@@ -90,8 +90,10 @@ describe('GRAPPA k-space application: wasm kernel vs JS loops', () => {
       }
       expect(den).toBeGreaterThan(0);
       expect(Math.sqrt(num / den)).toBeLessThanOrEqual(1e-6);
-      // and per sample
-      for (let i = 0; i < js.length; i++) expect(Math.abs(wasm[i]! - js[i]!)).toBeLessThanOrEqual(1e-6 * (Math.abs(js[i]!) + 1e-3));
+      // and per sample: float32 sums of a few hundred terms, relative to the output scale
+      let peak = 0;
+      for (let i = 0; i < js.length; i++) peak = Math.max(peak, Math.abs(js[i]!));
+      for (let i = 0; i < js.length; i++) expect(Math.abs(wasm[i]! - js[i]!)).toBeLessThanOrEqual(1e-6 * Math.abs(js[i]!) + 1e-6 * peak);
     });
   }
 });

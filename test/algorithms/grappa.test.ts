@@ -15,7 +15,7 @@
  * noise is orders below that) and ≥ 8× below zero filling, so a kernel
  * geometry, sign or scaling error (which leaves ≥ 0.1) cannot pass.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { fftnd } from '../../recon/fft/index.ts';
 import { combineRss, combineWeights, combineWithWeights } from '../../recon/algorithms/coil-combine.ts';
@@ -24,8 +24,12 @@ import {
   acquiredLineMask, applyImageWeights, applyUnmixing, checkLattice, detectLattice, extractAcs, findAcsRegion,
   grappaApplyKspace, grappaCalibrate, grappaImageWeights, grappaUnmixing, latticeMask, maskLines,
 } from '../../recon/algorithms/grappa/index.ts';
+import { type FitGeometry, directGram, setGrappaGramMethod } from '../../recon/algorithms/grappa/calibration-gram.ts';
+import { laggedGram } from '../../recon/algorithms/grappa/lagged-gram.ts';
+import { latticeOffsets, readoutOffsets, spanLines, targetOffsets } from '../../recon/algorithms/grappa/kernel.ts';
 import { isUhfError, type UhfErrorCode } from '../../shared/errors.ts';
 import { readCfl, relL2, runBart, tempDir } from '../helpers/cfl.ts';
+import { signedRng } from '../helpers/random.ts';
 
 type D4 = [number, number, number, number];
 
@@ -70,6 +74,53 @@ function expectUhf(fn: () => unknown, code: UhfErrorCode, ...patterns: RegExp[])
     return e.message;
   }
   throw new Error(`expected UhfError ${code}, nothing was thrown`);
+}
+
+/**
+ * ‖A·X − B‖_F / ‖B‖_F evaluated explicitly, row by row: every anchor whose
+ * sources and targets all lie inside the ACS block is one fit row, predicted
+ * with the textbook sum Σ_s weights[t][d][s]·source_s (independent of the
+ * Gram-matrix shortcut grappaCalibrate uses). Returns the rows counted too.
+ */
+function explicitResidual(acs: Float32Array, dims: D4, ker: GrappaKernel): { rows: number; relative: number } {
+  const [nro, n1, n2, cin] = dims;
+  const [kro, ke1, ke2] = ker.kernelSize;
+  const S = kro * ke1 * ke2 * cin, T = ker.targets.length / 2, cout = ker.channelsOut;
+  const inside = (r: number, a: number, b: number): boolean => r >= 0 && r < nro && a >= 0 && a < n1 && b >= 0 && b < n2;
+  const at = (r: number, a: number, b: number, c: number): number => 2 * (r + nro * (a + n1 * (b + n2 * c)));
+  let rows = 0, res = 0, bb = 0;
+  for (let a2 = 0; a2 < n2; a2++) {
+    for (let a1 = 0; a1 < n1; a1++) {
+      for (let r = 0; r < nro; r++) {
+        let ok = true;
+        for (const o of ker.srcRo) for (const p of ker.srcE1) for (const q of ker.srcE2) ok &&= inside(r + o, a1 + p, a2 + q);
+        for (let t = 0; t < T; t++) ok &&= inside(r, a1 + ker.targets[2 * t]!, a2 + ker.targets[2 * t + 1]!);
+        if (!ok) continue;
+        rows++;
+        for (let t = 0; t < T; t++) {
+          for (let d = 0; d < cout; d++) {
+            let pr = 0, pi = 0;
+            for (let c = 0; c < cin; c++) {
+              for (let l = 0; l < ke2; l++) {
+                for (let j = 0; j < ke1; j++) {
+                  for (let i = 0; i < kro; i++) {
+                    const w = 2 * ((t * cout + d) * S + ((c * ke2 + l) * ke1 + j) * kro + i);
+                    const x = at(r + ker.srcRo[i]!, a1 + ker.srcE1[j]!, a2 + ker.srcE2[l]!, c);
+                    pr += ker.weights[w]! * acs[x]! - ker.weights[w + 1]! * acs[x + 1]!;
+                    pi += ker.weights[w]! * acs[x + 1]! + ker.weights[w + 1]! * acs[x]!;
+                  }
+                }
+              }
+            }
+            const y = at(r, a1 + ker.targets[2 * t]!, a2 + ker.targets[2 * t + 1]!, d);
+            res += (pr - acs[y]!) ** 2 + (pi - acs[y + 1]!) ** 2;
+            bb += acs[y]! ** 2 + acs[y + 1]! ** 2;
+          }
+        }
+      }
+    }
+  }
+  return { rows, relative: Math.sqrt(res / bb) };
 }
 
 let dir = '';
@@ -234,6 +285,20 @@ describe('GRAPPA 2D (BART phantom, 8 coils, 96², 24 ACS lines)', () => {
     expect(large.lambdaAbsolute / full.lambdaAbsolute).toBeCloseTo(200, 6);
   });
 
+  it('fit.relativeResidual equals ‖A·X − B‖ / ‖B‖ evaluated row by row (low-residual data)', () => {
+    for (const R of [2, 3]) {
+      const und = undersample(k2, dims2, pattern(96, 1, [R, 1], 24, 1));
+      const { acs, acsDims } = extractAcs(und, dims2);
+      const ker = grappaCalibrate(acs, acsDims, { accel: [R, 1] });
+      const ex = explicitResidual(acs, acsDims, ker);
+      expect(ex.rows).toBe(ker.fit.rows);
+      // ~0.3–0.6 % residual: the shortcut subtracts nearly equal sums, so this
+      // also bounds its cancellation error
+      expect(ker.fit.relativeResidual).toBeLessThan(0.01);
+      expect(Math.abs(ker.fit.relativeResidual - ex.relative) / ex.relative).toBeLessThan(1e-8);
+    }
+  });
+
   it('R = 1: a trivial kernel that passes the data through', () => {
     const ker = grappaCalibrate(new Float32Array(0), [96, 0, 1, 8], { accel: [1, 1] });
     expect(ker.targets.length).toBe(0);
@@ -285,6 +350,109 @@ describe('GRAPPA 3D (32³, 8 coils, R = 2×2, 16×16 ACS)', () => {
     const capped = grappaCalibrate(acs, acsDims, { accel: [2, 2], kernel: [3, 3, 3], overDetermineRatio: 2 });
     expect(capped.fit.rows).toBe(2 * 3 * 3 * 3 * 8);
     expect(capped.fit.relativeResidual).toBeLessThan(0.2);
+  });
+});
+
+describe('GRAPPA calibration residual on random data', () => {
+  /** Random ACS with a smooth envelope (a spread of singular values). */
+  function randomAcs(dims: D4, seed: number): Float32Array {
+    const [nro, n1, n2, nc] = dims;
+    const r = signedRng(seed);
+    const a = new Float32Array(2 * nro * n1 * n2 * nc);
+    for (let c = 0; c < nc; c++) {
+      for (let z = 0; z < n2; z++) {
+        for (let y = 0; y < n1; y++) {
+          for (let x = 0; x < nro; x++) {
+            const w = 1 / (1 + ((x - nro / 2) ** 2 + (y - n1 / 2) ** 2 + (z - n2 / 2) ** 2) / 20);
+            const o = 2 * (x + nro * (y + n1 * (z + n2 * c)));
+            a[o] = w * r() + 0.01 * r();
+            a[o + 1] = w * r() + 0.01 * r();
+          }
+        }
+      }
+    }
+    return a;
+  }
+  const cases: { dims: D4; accel: [number, number]; kernel?: [number, number, number]; lambda?: number; outChannels?: number }[] = [
+    { dims: [40, 20, 1, 6], accel: [3, 1] },
+    { dims: [40, 20, 1, 6], accel: [3, 1], lambda: 0.2 },
+    { dims: [33, 14, 1, 5], accel: [2, 1], kernel: [3, 2, 1], outChannels: 3 },
+    { dims: [16, 10, 9, 4], accel: [2, 2], kernel: [3, 2, 2] },
+  ];
+  for (const { dims, accel, kernel, lambda, outChannels } of cases) {
+    it(`ACS [${dims.join('×')}], R = ${accel.join('×')}${kernel ? `, kernel ${kernel.join('×')}` : ''}${lambda ? `, λ = ${lambda}` : ''}`, () => {
+      const acs = randomAcs(dims, dims.reduce((p, v) => p * v, 1));
+      const ker = grappaCalibrate(acs, dims, { accel, kernel, lambda, outChannels });
+      const ex = explicitResidual(acs, dims, ker);
+      expect(ex.rows).toBe(ker.fit.rows);
+      expect(ker.fit.relativeResidual).toBeGreaterThan(0);
+      expect(Math.abs(ker.fit.relativeResidual - ex.relative) / ex.relative).toBeLessThan(1e-9);
+    });
+  }
+});
+
+describe('GRAPPA calibration Gram: lag sums (lagged-gram.ts) vs gathered rows', () => {
+  afterEach(() => { setGrappaGramMethod('auto'); });
+
+  /** The fit geometry grappaCalibrate builds: every anchor with all sources and targets inside the ACS. */
+  function geometry(dims: D4, kernel: [number, number, number], accel: [number, number], cout: number): FitGeometry {
+    const [ry, rz] = accel;
+    const srcRo = readoutOffsets(kernel[0]), srcE1 = latticeOffsets(kernel[1], ry), srcE2 = latticeOffsets(kernel[2], rz);
+    const sp1 = spanLines(srcE1, ry), sp2 = spanLines(srcE2, rz);
+    return {
+      dims, cout, srcRo, srcE1, srcE2, targets: targetOffsets(ry, rz),
+      start: [-srcRo[0]!, -sp1.lo, -sp2.lo], count: [dims[0] - kernel[0] + 1, dims[1] - sp1.lines + 1, dims[2] - sp2.lines + 1],
+    };
+  }
+  const cases: { dims: D4; kernel: [number, number, number]; accel: [number, number]; cout?: number }[] = [
+    { dims: [40, 20, 1, 6], kernel: [5, 4, 1], accel: [2, 1] },
+    { dims: [40, 20, 1, 6], kernel: [5, 4, 1], accel: [3, 1] },
+    { dims: [40, 24, 1, 6], kernel: [5, 4, 1], accel: [4, 1] },
+    { dims: [33, 17, 1, 5], kernel: [4, 3, 1], accel: [3, 1], cout: 3 },
+    { dims: [20, 12, 1, 3], kernel: [1, 2, 1], accel: [2, 1] },
+    { dims: [24, 14, 1, 4], kernel: [3, 1, 1], accel: [2, 1], cout: 1 },
+    { dims: [30, 16, 3, 4], kernel: [5, 4, 1], accel: [3, 1] },
+    { dims: [16, 10, 9, 4], kernel: [3, 2, 2], accel: [2, 2] },
+    { dims: [14, 12, 12, 3], kernel: [5, 4, 4], accel: [2, 2] },
+    { dims: [12, 12, 9, 2], kernel: [3, 3, 2], accel: [3, 2], cout: 1 },
+    { dims: [12, 16, 8, 3], kernel: [2, 3, 3], accel: [4, 1] },
+    { dims: [16, 8, 10, 4], kernel: [3, 2, 3], accel: [1, 2] },
+  ];
+  for (const { dims, kernel, accel, cout } of cases) {
+    it(`ACS [${dims.join('×')}], kernel ${kernel.join('×')}, R = ${accel.join('×')}${cout ? `, ${cout} targets` : ''}: equal to rounding, exactly Hermitian`, () => {
+      const acs = Float32Array.from({ length: 2 * dims[0] * dims[1] * dims[2] * dims[3] }, signedRng(dims[0] * 7 + dims[3]));
+      const geo = geometry(dims, kernel, accel, cout ?? dims[3]);
+      const rows = geo.count[0] * geo.count[1] * geo.count[2];
+      const lagged = laggedGram(acs, geo);
+      expect(lagged).not.toBeNull();
+      const direct = directGram(acs, geo, rows);
+      expect(lagged!.length).toBe(direct.length);
+      let diff = 0, max = 0;
+      for (let i = 0; i < direct.length; i++) { diff = Math.max(diff, Math.abs(lagged![i]! - direct[i]!)); max = Math.max(max, Math.abs(direct[i]!)); }
+      expect(diff / max).toBeLessThan(1e-12);
+      const N = Math.sqrt(direct.length / 2);
+      let hermitian = true;
+      for (let i = 0; i < N; i++) {
+        hermitian &&= lagged![2 * (i * N + i) + 1] === 0;
+        for (let j = i + 1; j < N; j++) {
+          hermitian &&= lagged![2 * (i * N + j)] === lagged![2 * (j * N + i)] && lagged![2 * (i * N + j) + 1] === -lagged![2 * (j * N + i) + 1]!;
+        }
+      }
+      expect(hermitian).toBe(true);
+    });
+  }
+
+  it('grappaCalibrate: the same kernel and residual either way (2D and 3D)', () => {
+    for (const [dims, accel] of [[[48, 20, 1, 6], [3, 1]], [[20, 12, 12, 4], [2, 2]]] as [D4, [number, number]][]) {
+      const acs = Float32Array.from({ length: 2 * dims[0] * dims[1] * dims[2] * dims[3] }, signedRng(5));
+      const viaLags = grappaCalibrate(acs, dims, { accel });
+      setGrappaGramMethod('direct');
+      const viaRows = grappaCalibrate(acs, dims, { accel });
+      setGrappaGramMethod('auto');
+      expect(relL2(viaLags.weights, viaRows.weights)).toBeLessThan(1e-10);
+      expect(Math.abs(viaLags.fit.relativeResidual - viaRows.fit.relativeResidual)).toBeLessThan(1e-12);
+      expect(viaLags.lambdaAbsolute / viaRows.lambdaAbsolute).toBeCloseTo(1, 12);
+    }
   });
 });
 

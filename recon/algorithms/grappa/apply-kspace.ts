@@ -33,7 +33,7 @@ import { UhfError } from '../../../shared/errors.ts';
 import type { KspaceDims } from './calibrate.ts';
 import { type GrappaKernel, lineTaps } from './kernel.ts';
 import { acquiredLineMask, checkLattice, detectLattice } from './sampling.ts';
-import { grappaApplyKernel } from './apply-wasm.ts';
+import { APPLY_POINTS, grappaApplyKernel } from './apply-wasm.ts';
 
 export type GrappaApplyBackend = 'auto' | 'js' | 'wasm';
 let backend: GrappaApplyBackend = 'auto';
@@ -127,7 +127,7 @@ export function grappaApplyKspace(kspace: Float32Array, dims: KspaceDims, kernel
   const activeS: number[] = [];
   const activeIdx: number[] = [];
 
-  // WebAssembly path: memory = W (ndp·KT·32 bytes) | G (KT·32) | O (ndp·32)
+  // WebAssembly path: memory = W (ndp·KT·32 bytes) | G (KT·32) | O (ndp·32), float32
   const ndp = cout + (cout & 1);
   const wk = backend === 'js' || (backend === 'auto' && KT * cout * nro < 1 << 16) ? null : grappaApplyKernel();
   const gOff = ndp * KT * 32, oOff = gOff + KT * 32;
@@ -161,35 +161,39 @@ export function grappaApplyKspace(kspace: Float32Array, dims: KspaceDims, kernel
       const nt = active.length;
       const ob = 2 * nro * L;
       if (wasm) {
-        const m = new Float64Array(wasm.memory.buffer);
+        const m = new Float32Array(wasm.memory.buffer);
         const nk = nt * K;
-        // weights of the active taps, [d][k] with k = (tap, c, i), as (wr, wr), (−wi, wi)
+        // weights of the active taps, [d][k] with k = (tap, c, i), as (wr ×4), (−wi, wi, −wi, wi)
         const key = activeIdx.join(',');
         if (key !== wKey) {
           wKey = key;
           for (let d = 0; d < ndp; d++) {
-            let p = 4 * d * nk;
+            let p = 8 * d * nk;
             for (let t = 0; t < nt; t++) {
               const w = active[t]!;
               for (let k = 0; k < K; k++) {
                 const wr = d < cout ? w[2 * (d * K + k)]! : 0, wi = d < cout ? w[2 * (d * K + k) + 1]! : 0;
-                m[p] = wr; m[p + 1] = wr; m[p + 2] = -wi; m[p + 3] = wi;
-                p += 4;
+                m[p] = wr; m[p + 1] = wr; m[p + 2] = wr; m[p + 3] = wr;
+                m[p + 4] = -wi; m[p + 5] = wi; m[p + 6] = -wi; m[p + 7] = wi;
+                p += 8;
               }
             }
           }
         }
-        const g8 = gOff / 8, o8 = oOff / 8;
-        for (let ro0 = 0; ro0 < nro; ro0 += 2) {
-          const ro1 = ro0 + 1 < nro ? ro0 + 1 : ro0;
-          gatherPair(m, g8, kspace, activeS, nt, cin, kro, dxs, nro, vol, ro0, ro1);
+        const g4 = gOff / 4, o4 = oOff / 4;
+        const ros = new Int32Array(APPLY_POINTS);
+        for (let ro0 = 0; ro0 < nro; ro0 += APPLY_POINTS) {
+          // past the end of the readout: repeat the last point (computed, not written)
+          for (let j = 0; j < APPLY_POINTS; j++) ros[j] = ro0 + j < nro ? ro0 + j : nro - 1;
+          gatherQuad(m, g4, kspace, activeS, nt, cin, kro, dxs, nro, vol, ros);
           wasm.apply(ndp, nk, gOff, 0, oOff);
+          const valid = Math.min(APPLY_POINTS, nro - ro0);
           for (let d = 0; d < cout; d++) {
-            const o = ob + 2 * vol * d, q = o8 + 4 * d;
-            res[o + 2 * ro0] = m[q]!;
-            res[o + 2 * ro0 + 1] = m[q + 1]!;
-            res[o + 2 * ro1] = m[q + 2]!;
-            res[o + 2 * ro1 + 1] = m[q + 3]!;
+            const o = ob + 2 * vol * d + 2 * ro0, q = o4 + 8 * d;
+            for (let j = 0; j < valid; j++) {
+              res[o + 2 * j] = m[q + 2 * j]!;
+              res[o + 2 * j + 1] = m[q + 2 * j + 1]!;
+            }
           }
         }
         continue;
@@ -262,6 +266,42 @@ function gatherPair(
         dst[k4 + 2] = kspace[yb + 2 * r1]!;
         dst[k4 + 3] = kspace[yb + 2 * r1 + 1]!;
         k4 += 4;
+      }
+    }
+  }
+}
+
+/**
+ * The source points of the readout points `ros` (APPLY_POINTS of them) of one
+ * missing line, float32, into dst[at + 8k …] = (re, im) per point, for
+ * k = (tap, channel, readout offset) with the offset fastest; the readout wraps.
+ */
+function gatherQuad(
+  dst: Float32Array, at: number, kspace: Float32Array, activeS: ArrayLike<number>, nt: number, cin: number,
+  kro: number, dxs: ArrayLike<number>, nro: number, vol: number, ros: Int32Array,
+): void {
+  let k8 = at;
+  const r0 = ros[0]!, r1 = ros[1]!, r2 = ros[2]!, r3 = ros[3]!;
+  for (let t = 0; t < nt; t++) {
+    const S = activeS[t]!;
+    for (let c = 0; c < cin; c++) {
+      const yb = 2 * (nro * S + vol * c);
+      for (let i = 0; i < kro; i++) {
+        const dx = dxs[i]!;
+        let a = r0 + dx, b = r1 + dx, e = r2 + dx, h = r3 + dx;
+        if (a >= nro) a -= nro;
+        if (b >= nro) b -= nro;
+        if (e >= nro) e -= nro;
+        if (h >= nro) h -= nro;
+        dst[k8] = kspace[yb + 2 * a]!;
+        dst[k8 + 1] = kspace[yb + 2 * a + 1]!;
+        dst[k8 + 2] = kspace[yb + 2 * b]!;
+        dst[k8 + 3] = kspace[yb + 2 * b + 1]!;
+        dst[k8 + 4] = kspace[yb + 2 * e]!;
+        dst[k8 + 5] = kspace[yb + 2 * e + 1]!;
+        dst[k8 + 6] = kspace[yb + 2 * h]!;
+        dst[k8 + 7] = kspace[yb + 2 * h + 1]!;
+        k8 += 8;
       }
     }
   }

@@ -11,25 +11,36 @@
  * by a float64 Cholesky factorisation — the Tikhonov form of Gadgetron's
  * SolveLinearSystem_Tikhonov (λ relative to the mean eigenvalue of AᴴA, i.e.
  * trace/n; Gadgetron's default grappa_reg_lamda is 0.0005, ours too).
- * AᴴA, AᴴB (and BᴴB, for the residual) are accumulated from blocks of rows
- * as the Gram matrix of the augmented matrix [A | B]; A itself is never held
- * whole. Memory ≈ 16·(n + m)² bytes for the Gram matrix plus a ~16 MB block
- * (2D, 5×4 kernel, 32 coils, R = 3: n = 640, m = 64 → 8 MB).
+ * AᴴA, AᴴB and BᴴB come from the Gram matrix of the augmented matrix
+ * [A | B] (calibration-gram.ts); A itself is never formed. Every column of A
+ * is a shifted copy of one channel's ACS data, so over the whole ACS block the
+ * source–source part is built from lag sums shared by many entries
+ * (lagged-gram.ts, WebAssembly); with `overDetermineRatio` or without
+ * WebAssembly it is accumulated from gathered blocks of rows. The
+ * factorisation and the solve run in WebAssembly SIMD too (linalg/cholesky*).
+ * Memory ≈ 16·(n + m)² bytes for the Gram matrix plus a few times
+ * 16·(kro·ke1·ke2·Cin)²/2 bytes of lag sums (2D, 5×4 kernel, 32 coils, R = 3:
+ * n = 640, m = 64 → 8 MB + 4 MB).
  *
- * Cost: rows·(n + m)²/2 complex multiply-adds for the Gram matrix plus n³/6
- * for the factorisation. 2D, 32 coils, 24 ACS lines × 256 readout, R = 3:
- * ~3800 rows → ~1e9 multiply-adds (a few seconds in JS). 3D kernels with many
- * coils grow fast (5×4×4×32 = 2560 unknowns): compress coils first, or cap
- * the rows with `overDetermineRatio` (Gadgetron's grappa_calib_over_determine_ratio).
+ * Cost (2D, 32 coils, 5×4 kernel, R = 3, 24 ACS lines × 192 readout, ~2800
+ * rows): ~2.3e8 complex multiply-adds for the Gram matrix (half of them the
+ * rows·n·m of AᴴB, which shares nothing), n³/6 ≈ 4e7 for the factorisation,
+ * n²·m ≈ 3e7 for the solve: ~0.15 s. 3D kernels with many coils grow fast
+ * (5×4×4×32 = 2560 unknowns): compress coils first, or cap the rows with
+ * `overDetermineRatio` (Gadgetron's grappa_calib_over_determine_ratio).
  */
 import { UhfError } from '../../../shared/errors.ts';
-import { accumulateGram } from '../../linalg/gram.ts';
 import { choleskyLower } from '../../linalg/cholesky.ts';
+import { solveCholesky } from '../../linalg/cholesky-solve.ts';
 import {
   type Accel, type GrappaKernel, type KernelSize,
   DEFAULT_KERNEL_2D, DEFAULT_KERNEL_3D, checkAccel, checkKernelSize,
   latticeOffsets, readoutOffsets, spanLines, targetOffsets,
 } from './kernel.ts';
+import { type FitGeometry, grappaGram } from './calibration-gram.ts';
+
+// re-exported for the GRAPPA index (its home is recon/linalg now)
+export { solveCholesky };
 
 export type KspaceDims = readonly [number, number, number, number];
 
@@ -58,9 +69,6 @@ export interface GrappaCalibrationOptions {
    */
   overDetermineRatio?: number;
 }
-
-/** Complex samples (n + m) × rows per Gram block (≈ 16 MB of float64). */
-const BLOCK_VALUES = 1 << 20;
 
 function describe(accel: [number, number], kernel: [number, number, number]): string {
   return `kernel ${kernel[0]}×${kernel[1]}×${kernel[2]} at R = ${accel[0]}×${accel[1]}`;
@@ -153,55 +161,18 @@ export function grappaCalibrate(acs: Float32Array, acsDims: KspaceDims, opts: Gr
   const ratio = opts.overDetermineRatio ?? 0;
   if (!(ratio >= 0)) throw new UhfError('BAD_ARGUMENT', `${who}: overDetermineRatio must be ≥ 0, got ${ratio}`);
   const rows = ratio > 0 ? Math.min(allRows, Math.max(n, Math.ceil(ratio * n))) : allRows;
-  const step = allRows / rows; // ≥ 1, positions floor(k·step)
 
-  // offsets (complex index) of every source / target relative to the anchor
-  const plane = nro * n1, vol = plane * n2;
-  const off = new Int32Array(n + m);
-  for (let c = 0; c < cin; c++) {
-    for (let l = 0; l < ke2; l++) {
-      for (let j = 0; j < ke1; j++) {
-        for (let i = 0; i < kro; i++) {
-          off[((c * ke2 + l) * ke1 + j) * kro + i] = srcRo[i]! + nro * srcE1[j]! + plane * srcE2[l]! + vol * c;
-        }
-      }
-    }
-  }
-  for (let t = 0; t < T; t++) {
-    for (let d = 0; d < cout; d++) off[n + t * cout + d] = nro * targets[2 * t]! + plane * targets[2 * t + 1]! + vol * d;
-  }
-
-  // Gram matrix of conj([A | B]): G[i][j] = Σ_r conj(X_ri)·X_rj
+  const geo: FitGeometry = {
+    dims: [nro, n1, n2, cin], cout, srcRo, srcE1, srcE2, targets,
+    start: [roLo, -sp1.lo, -sp2.lo], count: [pr, p1, p2],
+  };
+  const G = grappaGram(acs, geo, rows);
   const N = n + m;
-  const G = new Float64Array(2 * N * N);
-  const B = Math.max(16, Math.min(rows, Math.floor(BLOCK_VALUES / N)));
-  const block = new Float64Array(2 * N * B);
-  const base = new Int32Array(B);
-  for (let r0 = 0; r0 < rows; r0 += B) {
-    const cnt = Math.min(B, rows - r0);
-    for (let r = 0; r < cnt; r++) {
-      const q = Math.floor((r0 + r) * step);
-      const ir = q % pr, rest = (q - ir) / pr;
-      const i1 = rest % p1, i2 = (rest - i1) / p1;
-      base[r] = (ir + roLo) + nro * (i1 - sp1.lo) + plane * (i2 - sp2.lo);
-    }
-    const bl = cnt === B ? block : block.subarray(0, 2 * N * cnt);
-    for (let s = 0; s < N; s++) {
-      const o = off[s]!;
-      const row = 2 * s * cnt;
-      for (let r = 0; r < cnt; r++) {
-        const idx = 2 * (base[r]! + o);
-        bl[row + 2 * r] = acs[idx]!;
-        bl[row + 2 * r + 1] = -acs[idx + 1]!;
-      }
-    }
-    accumulateGram(G, bl, N, cnt);
-  }
 
   // AᴴA (n×n) regularised, AᴴB (n×m)
   let trace = 0;
   for (let i = 0; i < n; i++) trace += G[2 * (i * N + i)]!;
-  if (!(trace > 0)) {
+  if (!(trace > 0) || trace === Infinity) {
     throw new UhfError('UNSUPPORTED_DATA', `${who}: the ACS data are all zero (${Number.isFinite(trace) ? 'no signal' : 'non-finite values'}): no calibration possible`);
   }
   const lambdaAbs = (lambda * trace) / n;
@@ -215,36 +186,21 @@ export function grappaCalibrate(acs: Float32Array, acsDims: KspaceDims, opts: Gr
   const L = choleskyLower(M, n, { what: 'GRAPPA calibration matrix AᴴA + λI', relativeTolerance: 1e-14 });
   solveCholesky(L, n, X, m);
 
-  // residual ‖AX − B‖² = BᴴB − 2·Re tr(Xᴴ AᴴB) + tr(Xᴴ AᴴA X)  (unregularised AᴴA)
+  // residual without forming AᴴA·X (O(n²m)): the normal equations give
+  // AᴴA·X = AᴴB − λX, so tr(XᴴAᴴAX) = Re tr(XᴴAᴴB) − λ‖X‖²_F and
+  // ‖AX − B‖² = BᴴB − 2·Re tr(XᴴAᴴB) + tr(XᴴAᴴAX) = BᴴB − Re tr(XᴴAᴴB) − λ‖X‖²_F
   let bb = 0;
   for (let k = 0; k < m; k++) bb += G[2 * ((n + k) * N + n + k)]!;
-  let cross = 0;
+  let cross = 0, xx = 0;
   for (let i = 0; i < n; i++) {
-    for (let k = 0; k < m; k++) {
-      const xr = X[2 * (i * m + k)]!, xi = X[2 * (i * m + k) + 1]!;
-      const gr = G[2 * (i * N + n + k)]!, gi = G[2 * (i * N + n + k) + 1]!;
-      cross += xr * gr + xi * gi;
+    const gi = 2 * (i * N + n), xi0 = 2 * i * m;
+    for (let k = 0; k < 2 * m; k++) {
+      const x = X[xi0 + k]!;
+      cross += x * G[gi + k]!;
+      xx += x * x;
     }
   }
-  // AᴴA·X row by row
-  let quad = 0;
-  const y = new Float64Array(2 * m);
-  for (let i = 0; i < n; i++) {
-    y.fill(0);
-    const gi0 = 2 * i * N;
-    for (let j = 0; j < n; j++) {
-      const ar = G[gi0 + 2 * j]!, ai = G[gi0 + 2 * j + 1]!;
-      const xj = 2 * j * m;
-      for (let k = 0; k < 2 * m; k += 2) {
-        const xr = X[xj + k]!, xi = X[xj + k + 1]!;
-        y[k]! += ar * xr - ai * xi;
-        y[k + 1]! += ar * xi + ai * xr;
-      }
-    }
-    const xi0 = 2 * i * m;
-    for (let k = 0; k < 2 * m; k += 2) quad += X[xi0 + k]! * y[k]! + X[xi0 + k + 1]! * y[k + 1]!;
-  }
-  const res = Math.max(0, bb - 2 * cross + quad);
+  const res = Math.max(0, bb - cross - lambdaAbs * xx);
 
   // weights [t][d][s] = X[s][t·cout + d]
   const weights = new Float64Array(2 * m * n);
@@ -259,45 +215,4 @@ export function grappaCalibrate(acs: Float32Array, acsDims: KspaceDims, opts: Gr
     weights, lambda, lambdaAbsolute: lambdaAbs,
     fit: { rows, unknowns: n, relativeResidual: bb > 0 ? Math.sqrt(res / bb) : 0 },
   };
-}
-
-/**
- * Solves (L·Lᴴ)·X = B in place for m right-hand sides: B is n×m row-major
- * interleaved (overwritten by X), L lower triangular n×n.
- */
-export function solveCholesky(L: Float64Array, n: number, B: Float64Array, m: number): void {
-  const w = 2 * m;
-  // forward: L·Y = B
-  for (let i = 0; i < n; i++) {
-    const bi = i * w;
-    const li = 2 * i * n;
-    for (let k = 0; k < i; k++) {
-      const lr = L[li + 2 * k]!, lm = L[li + 2 * k + 1]!;
-      if (lr === 0 && lm === 0) continue;
-      const bk = k * w;
-      for (let q = 0; q < w; q += 2) {
-        const yr = B[bk + q]!, yi = B[bk + q + 1]!;
-        B[bi + q]! -= lr * yr - lm * yi;
-        B[bi + q + 1]! -= lr * yi + lm * yr;
-      }
-    }
-    const inv = 1 / L[li + 2 * i]!; // real positive diagonal
-    for (let q = 0; q < w; q++) B[bi + q]! *= inv;
-  }
-  // backward: Lᴴ·X = Y, (Lᴴ)[i][k] = conj(L[k][i])
-  for (let i = n - 1; i >= 0; i--) {
-    const bi = i * w;
-    for (let k = i + 1; k < n; k++) {
-      const lr = L[2 * (k * n + i)]!, lm = -L[2 * (k * n + i) + 1]!;
-      if (lr === 0 && lm === 0) continue;
-      const bk = k * w;
-      for (let q = 0; q < w; q += 2) {
-        const xr = B[bk + q]!, xi = B[bk + q + 1]!;
-        B[bi + q]! -= lr * xr - lm * xi;
-        B[bi + q + 1]! -= lr * xi + lm * xr;
-      }
-    }
-    const inv = 1 / L[2 * (i * n + i)]!;
-    for (let q = 0; q < w; q++) B[bi + q]! *= inv;
-  }
 }

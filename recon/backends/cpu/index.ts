@@ -8,9 +8,10 @@
 import { UhfError } from '../../../shared/errors.ts';
 import { combineRss } from '../../algorithms/coil-combine.ts';
 import { fftnd, wasmAvailable } from '../../fft/index.ts';
-import type { DeviceArray, FftKernelOptions, KernelLimits, KernelSet } from '../../kernels/types.ts';
+import type { DeviceArray, FftKernelOptions, KernelLimits, KernelSet, LineConvolution } from '../../kernels/types.ts';
 import { applyChannelMatrix } from '../../linalg/apply.ts';
 import { resizeCentred } from '../../pipeline/resize.ts';
+import { lineConvolutionCpu } from './line-convolution.ts';
 
 const OWNER = Symbol('cpu-kernels');
 
@@ -131,6 +132,25 @@ export class CpuKernels implements KernelSet<CpuArray> {
         d[i + 1] = d[i + 1]! * w[p]!;
       }
     }
+  }
+
+  lineConvolution(a: CpuArray, dims: readonly [number, number, number, number], conv: LineConvolution, roles: Uint8Array): CpuArray {
+    return new CpuArray(lineConvolutionCpu(own(a).data, dims, conv, roles));
+  }
+
+  dot(a: CpuArray, b: CpuArray): CpuArray {
+    const x = own(a).data, y = own(b).data;
+    if (x.length !== y.length) throw new UhfError('SHAPE_MISMATCH', `dot: arrays of ${x.length} and ${y.length} values`);
+    let s = 0;
+    for (let i = 0; i < x.length; i++) s += x[i]! * y[i]!;
+    return new CpuArray(Float32Array.of(s));
+  }
+
+  axpby(y: CpuArray, x: CpuArray, alpha: number, beta: number): void {
+    const d = own(y).data, s = own(x).data;
+    if (d.length !== s.length) throw new UhfError('SHAPE_MISMATCH', `axpby: arrays of ${d.length} and ${s.length} values`);
+    if (y === x) throw new UhfError('BAD_ARGUMENT', 'axpby: x and y must be different arrays');
+    for (let i = 0; i < d.length; i++) d[i] = alpha * d[i]! + beta * s[i]!;
   }
 
   async checked<T>(body: () => T | Promise<T>): Promise<T> {

@@ -22,12 +22,13 @@
  * validation errors inside `checked` reject with BACKEND_UNAVAILABLE.
  */
 import { UhfError } from '../../../shared/errors.ts';
-import type { DeviceArray, FftKernelOptions, KernelLimits, KernelSet } from '../../kernels/types.ts';
+import type { DeviceArray, FftKernelOptions, KernelLimits, KernelSet, LineConvolution } from '../../kernels/types.ts';
 import { gpuFftPlan, type BluesteinPlan, type Radix, type StockhamPlan } from './fft-plan.ts';
 import {
   bluesteinInWgsl, bluesteinOutWgsl, CHANNEL_MATRIX_WGSL, CHMAT_ROWS, POINTWISE_WGSL, RESIZE_WGSL, RSS_WGSL, SCALE_WGSL,
   FUSED_THREADS, fusedFftWgsl, fusedLines, MULTIPLY_VOXELS_WGSL, stockhamStageWgsl, voxelMatrixWgsl, WEIGHT_LINES_WGSL, WORKGROUP,
 } from './wgsl.ts';
+import { axpbyGpu, dotGpu, lineConvolutionGpu, type GpuOps } from './pi-kernels.ts';
 
 // GPUBufferUsage / GPUMapMode values (the globals may not exist where the device was injected).
 const MAP_READ = 0x0001;
@@ -76,7 +77,7 @@ export class GpuArray implements DeviceArray {
   }
 }
 
-interface Range {
+export interface Range {
   buffer: GPUBuffer;
   offset: number;
   size: number;
@@ -113,6 +114,7 @@ export class WebGpuKernels implements KernelSet<GpuArray> {
   private readonly uniforms = new Map<string, GPUBuffer>();
   private readonly tables = new Map<string, GPUBuffer>();
   private readonly matrices = new WeakMap<object, { copy: Float32Array; buffer: GPUBuffer }>();
+  private kept: GPUBuffer[] = [];
   private readonly pool = new Map<number, GPUBuffer[]>();
   private pooledBytes = 0;
   private trash: GPUBuffer[] = [];
@@ -310,6 +312,22 @@ export class WebGpuKernels implements KernelSet<GpuArray> {
     this.enc().copyBufferToBuffer(src.buffer, src.offset, dst.buffer, dst.offset, bytes);
   }
 
+  /** The plumbing lent to the kernels of pi-kernels.ts. */
+  private readonly ops: GpuOps = {
+    own: (a) => {
+      this.alive();
+      return this.own(a);
+    },
+    whole: (a) => this.whole(a), newArray: (n) => this.newArray(n), free: (a) => this.free(a),
+    dispatch: (key, code, bindings, total, params) => this.dispatch(key, code, bindings, total, params),
+    storage: (data, keep) => {
+      const b = this.constBuffer(data.length ? data : new Uint32Array(1), STORAGE);
+      if (keep) this.kept.push(b);
+      else this.trashLater(b);
+      return b;
+    },
+  };
+
   // ---- KernelSet ----------------------------------------------------------------------
 
   upload(data: Float32Array): GpuArray {
@@ -317,7 +335,9 @@ export class WebGpuKernels implements KernelSet<GpuArray> {
     const a = this.newArray(data.length);
     // writeBuffer runs before recorded-but-unsubmitted work: submit that first (the buffer may be a reused one).
     this.submit();
-    if (data.length) this.gpu.queue.writeBuffer(a.buffer, 0, data.buffer, data.byteOffset, data.byteLength);
+    // writeBuffer takes no SharedArrayBuffer (calibrations shared with worker threads live on one)
+    const src = data.buffer instanceof ArrayBuffer ? data : data.slice();
+    if (data.length) this.gpu.queue.writeBuffer(a.buffer, 0, src.buffer, src.byteOffset, src.byteLength);
     return a;
   }
 
@@ -643,6 +663,18 @@ export class WebGpuKernels implements KernelSet<GpuArray> {
     this.dispatch('mulvox', () => MULTIPLY_VOXELS_WGSL, [this.whole(d), this.whole(w)], voxels * channels, [voxels]);
   }
 
+  lineConvolution(a: GpuArray, dims: readonly [number, number, number, number], conv: LineConvolution, roles: Uint8Array): GpuArray {
+    return lineConvolutionGpu(this.ops, a, dims, conv, roles);
+  }
+
+  dot(a: GpuArray, b: GpuArray): GpuArray {
+    return dotGpu(this.ops, a, b);
+  }
+
+  axpby(y: GpuArray, x: GpuArray, alpha: number, beta: number): void {
+    axpbyGpu(this.ops, y, x, alpha, beta);
+  }
+
   async checked<T>(body: () => T | Promise<T>): Promise<T> {
     this.alive();
     this.gpu.pushErrorScope('out-of-memory');
@@ -687,12 +719,13 @@ export class WebGpuKernels implements KernelSet<GpuArray> {
     } catch {
       // a lost device may refuse; nothing to keep
     }
-    for (const b of [...this.trash, ...this.uniforms.values(), ...this.tables.values()]) b.destroy();
+    for (const b of [...this.trash, ...this.uniforms.values(), ...this.tables.values(), ...this.kept]) b.destroy();
     for (const list of this.pool.values()) for (const b of list) b.destroy();
     this.pool.clear();
     this.uniforms.clear();
     this.tables.clear();
     this.trash = [];
+    this.kept = [];
   }
 }
 

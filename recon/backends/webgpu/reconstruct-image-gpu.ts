@@ -13,10 +13,9 @@
  * channel matrix applied there when it must precede them) and the coil maps of
  * Walsh / Inati combination (after reading back the coil images).
  *
- * Parallel imaging (recipe.pi: GRAPPA / SENSE of undersampled data) is not yet
- * composed from kernels here: such images go through the CPU chain
- * (reconstructImage, on a copy of the buffer); `kernelReconstructor` routes
- * them to the CPU before they get here and reports it.
+ * Parallel imaging (recipe.pi: GRAPPA / SENSE of undersampled data) follows
+ * the CPU chain's branch into reconstructParallel: reconstruct-parallel-gpu.ts,
+ * with the calibration arrays kept in `cache` (default: none kept).
  *
  * The buffer `b` is never modified, so the caller can retry it on the CPU.
  * Generic in the backend: with the CPU KernelSet it reproduces reconstructImage.
@@ -24,14 +23,16 @@
 import { combineWithMaps } from '../../algorithms/coil-combine.ts';
 import { inatiMaps, walshMaps } from '../../algorithms/coil-maps.ts';
 import { homodyne, pocs } from '../../algorithms/partial-fourier.ts';
+import { DeviceCache } from '../../kernels/device-cache.ts';
 import type { DeviceArray, KernelSet } from '../../kernels/types.ts';
 import { applyChannelMatrix } from '../../linalg/apply.ts';
 import { normaliseAverages, partialFourierRanges, type KspaceBuffer } from '../../pipeline/kspace-buffer.ts';
-import { reconstructImage, type ImageOutput, type ImageRecipe } from '../../pipeline/reconstruct-image.ts';
+import type { ImageOutput, ImageRecipe } from '../../pipeline/reconstruct-image.ts';
+import { reconstructParallelWithKernels } from './reconstruct-parallel-gpu.ts';
 
 /** The image of one buffer, computed with `k`'s kernels. */
-export async function reconstructImageWithKernels<A extends DeviceArray>(k: KernelSet<A>, b: KspaceBuffer, recipe: ImageRecipe): Promise<ImageOutput> {
-  if (recipe.pi) return reconstructImage({ ...b, data: b.data.slice(), lineCount: b.lineCount.slice() }, recipe);
+export async function reconstructImageWithKernels<A extends DeviceArray>(k: KernelSet<A>, b: KspaceBuffer, recipe: ImageRecipe, cache?: DeviceCache<A>): Promise<ImageOutput> {
+  if (recipe.pi) return reconstructParallelWithKernels(k, b, recipe, recipe.pi, cache ?? new DeviceCache(k, 0));
   let [n0, n1, n2, nc] = b.dims;
   const { ranges, axes: pfAxes } = partialFourierRanges(b, recipe.is3D);
   const mix = recipe.channelMatrix;

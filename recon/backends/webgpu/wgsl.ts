@@ -11,7 +11,8 @@ import type { Radix } from './fft-plan.ts';
 
 export const WORKGROUP = 64;
 
-const HEAD = `
+/** Helpers every complex kernel starts with (also used by pi-wgsl.ts). */
+export const HEAD = `
 fn cmul(a: vec2<f32>, b: vec2<f32>) -> vec2<f32> { return vec2<f32>(a.x * b.x - a.y * b.y, a.x * b.y + a.y * b.x); }
 `;
 
@@ -88,7 +89,8 @@ export function dftCodelet(inputs: string[], sgn: 1 | -1, lines: string[], prefi
   return rec(inputs);
 }
 
-const INDEX = `let t = gid.x + gid.y * p.gx;
+/** The thread index t of the 2-D grid, and the early return past `total`. */
+export const INDEX = `let t = gid.x + gid.y * p.gx;
   if (t >= p.total) { return; }`;
 
 /** One Stockham stage of radix R (see fft-plan.ts). sgn = −1: forward. */
