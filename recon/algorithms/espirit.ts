@@ -29,7 +29,9 @@
  *     singular values σ_i/σ_max > √t — BART's rule `val[i]/val[0] >
  *     sqrtf(threshold)` (calib.c, number_of_kernels); t = 0.001 keeps σ_i
  *     above 3.2 % of σ_max (espirit/subspace.ts: tridiagonalisation +
- *     inverse iteration for the selected vectors only).
+ *     inverse iteration for the selected vectors only). With fewer patches P
+ *     than unknowns N (many coils: 24² ACS, 6×6 kernel, 32 coils → P = 361,
+ *     N = 1152) from the P×P dual Gram instead (espirit/signal-subspace.ts).
  *  3. Projection onto V∥ as a k-space operator, (1/T)·Σ_r R_rᴴ·P·R_r with
  *     P = V∥V∥ᴴ, T = kx·ky·kz, is a convolution; in the image domain it is a
  *     channels×channels matrix G(x) per voxel, G(x) = (1/T)·Σ_k ṽ_k(x)·ṽ_k(x)ᴴ
@@ -50,7 +52,7 @@
  *     positive, u = first principal component of the ACS channel covariance
  *     Σ x·xᴴ (BART's rotphase with scc + fixphase2).
  *
- * Cost: step 1 is O(channels²·(2k−1)^d·|ACS|), step 2 O(N³) (N = 288 for a
+ * Cost: step 1 is O(channels²·(2k−1)^d·|ACS|), step 2 O(min(N, P)³) (N = 288 for a
  * 6×6 kernel and 8 channels: ~15 ms with the WebAssembly SIMD kernels of
  * espirit/wasm.ts), steps 3–5 O(channels²) per voxel (step 1's row sums and
  * the whole per-voxel stage in WebAssembly SIMD too:
@@ -70,9 +72,9 @@
 import { UhfError } from '../../shared/errors.ts';
 import { ifftc } from '../fft/index.ts';
 import { inatiMaps, walshMaps, type InatiOptions, type WalshOptions } from './coil-maps.ts';
-import { calibrationGram } from './espirit/calibration.ts';
 import { dominantEigenspace } from './espirit/subspace.ts';
 import { imageGram } from './espirit/image-gram.ts';
+import { signalSubspace } from './espirit/signal-subspace.ts';
 import { voxelStage } from './espirit/voxel-stage.ts';
 
 export { setEspiritVoxelBackend, type EspiritVoxelBackend } from './espirit/voxel-stage.ts';
@@ -213,9 +215,8 @@ export function espirit(acs: Float32Array, acsDims: Dims3, imageDims: Dims3, cha
   const na = acsDims[0] * acsDims[1] * acsDims[2];
 
   // 1–2. calibration Gram and its signal subspace
-  const cal = calibrationGram(acs, acsDims, c, kernel);
-  const N = cal.size;
-  const sub = dominantEigenspace(cal.gram, N, threshold);
+  // (the dual P×P problem when the patches are fewer than the unknowns: many coils)
+  const sub = signalSubspace(acs, acsDims, c, kernel, threshold);
   const K = sub.count;
   const singularValues = sub.values.map((v) => Math.sqrt(Math.max(v, 0)));
   if (!(sub.values[0]! > 0)) throw new UhfError('UNSUPPORTED_DATA', `${who}: the ACS block holds no signal`);

@@ -5,6 +5,8 @@
 import type { KspaceBuffer } from './kspace-buffer.ts';
 import { reconstructImage, type ImageOutput, type ImageRecipe } from './reconstruct-image.ts';
 import { WorkerPool } from '../hosts/worker-pool.ts';
+import type { CalibrateJob } from './parallel-imaging.ts';
+import type { PiCalibration } from './pi-calibrate.ts';
 
 export interface ImageReconstructor {
   readonly threads: number;
@@ -23,15 +25,25 @@ export function inlineReconstructor(): ImageReconstructor {
   };
 }
 
-export function pooledReconstructor(threads: number): ImageReconstructor {
-  const pool = new WorkerPool<{ buffer: KspaceBuffer; recipe: ImageRecipe }, ImageOutput>(new URL('../hosts/image.worker.ts', import.meta.url), threads);
+/**
+ * The worker threads of a reconstruction: images and parallel-imaging
+ * calibrations share them (one start-up per thread, no oversubscription).
+ */
+export type ReconWorkerPool = WorkerPool<{ buffer: KspaceBuffer; recipe: ImageRecipe } | CalibrateJob, ImageOutput | PiCalibration>;
+
+export function reconWorkerPool(threads: number): ReconWorkerPool {
+  return new WorkerPool(new URL('../hosts/image.worker.ts', import.meta.url), threads);
+}
+
+/** Images on `pool`'s threads; the pool's owner closes it. */
+export function pooledReconstructor(pool: ReconWorkerPool): ImageReconstructor {
   return {
-    threads,
+    threads: pool.size,
     get inFlight() {
       return pool.inFlight;
     },
     // The buffer's samples move to the worker (transferred, not copied).
-    reconstruct: (buffer, recipe) => pool.run({ buffer, recipe }, [buffer.data.buffer as ArrayBuffer]),
-    close: () => pool.close(),
+    reconstruct: (buffer, recipe) => pool.run({ buffer, recipe }, [buffer.data.buffer as ArrayBuffer]) as Promise<ImageOutput>,
+    close: async () => {},
   };
 }

@@ -13,7 +13,7 @@
  */
 import { UhfError } from '../../shared/errors.ts';
 import { hasFlag, type AcquisitionHeader, type IsmrmrdHeader } from '../../shared/ismrmrd.ts';
-import { WorkerPool } from '../hosts/worker-pool.ts';
+import type { ReconWorkerPool } from './image-reconstructor.ts';
 import { findAcsRegion } from '../algorithms/grappa/index.ts';
 import { placeReadout } from './accumulate.ts';
 import { newBuffer, type KspaceBuffer } from './kspace-buffer.ts';
@@ -62,7 +62,6 @@ export class ParallelImaging {
   private readonly refs = new Map<number, KspaceBuffer>();
   private readonly calibrations = new Map<number, Promise<PiCalibration>>();
   private readonly waiting = new Map<number, { buffer: KspaceBuffer; resolve: (c: PiCalibration) => void; reject: (e: unknown) => void }[]>();
-  private pool: WorkerPool<CalibrateJob, PiCalibration> | null = null;
   readonly stats = { calibrationReadouts: 0, calibratedSlices: 0 };
   /** Names this run's calibrations, so that workers can cache what they derive from them. */
   private readonly runId = globalThis.crypto.randomUUID();
@@ -71,7 +70,8 @@ export class ParallelImaging {
     readonly setup: PiSetup,
     private readonly plan: ReconPlan,
     private readonly file: string,
-    private readonly threads: number,
+    /** Worker threads to calibrate on (shared with the images; its owner closes it); null: in this thread. */
+    private readonly pool: ReconWorkerPool | null,
     private readonly wantGfactor: boolean,
   ) {}
 
@@ -141,10 +141,6 @@ export class ParallelImaging {
     return this.waiting.size;
   }
 
-  async close(): Promise<void> {
-    await this.pool?.close();
-  }
-
   /** Contiguous ACS lines (e1) through the k-space centre of `ref`, 0 when none. */
   private acsLines(ref: KspaceBuffer): number {
     const region = findAcsRegion(ref.lineCount.length === ref.dims[1] * ref.dims[2] ? Uint8Array.from(ref.lineCount, (x) => (x ? 1 : 0)) : new Uint8Array(0), ref.dims[1], ref.dims[2]);
@@ -173,9 +169,8 @@ export class ParallelImaging {
     const snapshot: KspaceBuffer = { ...ref, data: Float32Array.from(ref.data), lineCount: Uint16Array.from(ref.lineCount) };
     const job: CalibrateJob = { kind: 'calibrate', id: `${this.runId}/${slice}`, ref: snapshot, setup: this.setup, is3D: this.plan.is3D, gfactor: this.wantGfactor, ...(channelMatrix ? { channelMatrix } : {}) };
     let p: Promise<PiCalibration>;
-    if (this.threads > 1) {
-      this.pool ??= new WorkerPool<CalibrateJob, PiCalibration>(new URL('../hosts/image.worker.ts', import.meta.url), this.threads);
-      p = this.pool.run(job, [snapshot.data.buffer as ArrayBuffer]).then(shareArrays);
+    if (this.pool) {
+      p = (this.pool.run(job, [snapshot.data.buffer as ArrayBuffer]) as Promise<PiCalibration>).then(shareArrays);
     } else {
       p = Promise.resolve().then(() => calibrateParallelImaging(job));
     }

@@ -26,7 +26,7 @@ const MIN_ESPIRIT_ACS = 2 * ESPIRIT_KERNEL;
  */
 const ESPIRIT_REGION = 24;
 import { senseUnfoldWeights } from '../algorithms/sense/index.ts';
-import { applyChannelMatrix } from '../linalg/apply.ts';
+import { mixAcquiredLines } from './mix-lines.ts';
 import type { KspaceBuffer } from './kspace-buffer.ts';
 import type { CalibrateJob } from './parallel-imaging.ts';
 
@@ -59,10 +59,8 @@ export interface PiCalibration {
 }
 
 function whitened(ref: KspaceBuffer, m: CalibrateJob['channelMatrix']): { data: Float32Array; channels: number } {
-  const [n0, n1, n2, nc] = ref.dims;
-  if (!m) return { data: ref.data, channels: nc };
-  const samples = n0 * n1 * n2;
-  return { data: applyChannelMatrix(m.m, m.rows, m.cols, ref.data, samples, ref.data).subarray(0, 2 * m.rows * samples), channels: m.rows };
+  if (!m) return { data: ref.data, channels: ref.dims[3] };
+  return { data: mixAcquiredLines(m, ref.data, ref.dims, ref.lineCount), channels: m.rows };
 }
 
 export function calibrateParallelImaging(job: CalibrateJob): PiCalibration {

@@ -13,7 +13,7 @@ import { matMul, matMulConjTrans } from '../linalg/dense.ts';
 import { openIsmrmrd } from '../io/ismrmrd/reader.ts';
 import { KspaceAccumulator } from './accumulate.ts';
 import { assembleVolumes, type AssembledVolume, type ReconImage } from './assemble.ts';
-import { inlineReconstructor, pooledReconstructor, type ImageReconstructor } from './image-reconstructor.ts';
+import { inlineReconstructor, pooledReconstructor, reconWorkerPool, type ImageReconstructor, type ReconWorkerPool } from './image-reconstructor.ts';
 import type { KspaceBuffer } from './kspace-buffer.ts';
 import { DEFAULTS, type ReconOptions, type ResolvedOptions } from './options.ts';
 import { makePlan, type ReconPlan } from './plan.ts';
@@ -82,6 +82,7 @@ export async function reconstructFile(path: string, options: ReconOptions = {}):
   let reconstructor: ImageReconstructor | undefined;
   let piCtl: ParallelImaging | undefined;
   let selection: BackendSelection | undefined;
+  let pool: ReconWorkerPool | null = null;
   try {
     const encodedPlan = makePlan(reader.header, path);
     const piSetup = choosePi(encodedPlan, o.pi, reader.header, path, warnings);
@@ -95,8 +96,11 @@ export async function reconstructFile(path: string, options: ReconOptions = {}):
     selection = await timer.timeAsync('backend', () => openBackend(o.backend));
     const onKernels: KernelReconstructor | undefined = selection.kernels ? kernelReconstructor(selection.kernels) : undefined;
     // Parallel imaging is applied with the kernels too; `threads` still sizes the calibration pool.
-    reconstructor = onKernels ?? (threads > 1 ? pooledReconstructor(threads) : inlineReconstructor());
-    piCtl = piSetup ? new ParallelImaging(piSetup, plan, path, threads, Boolean(o.gfactor)) : undefined;
+    // One set of worker threads, started now (their start-up overlaps the reading),
+    // for the images and the calibrations alike.
+    pool = threads > 1 && (!onKernels || piSetup) ? reconWorkerPool(threads) : null;
+    reconstructor = onKernels ?? (pool ? pooledReconstructor(pool) : inlineReconstructor());
+    piCtl = piSetup ? new ParallelImaging(piSetup, plan, path, pool, Boolean(o.gfactor)) : undefined;
     const recipe = imageRecipe(plan, o);
     const maxAverage = plan.encoding.encodingLimits.average?.maximum ?? 0;
     const acc = new KspaceAccumulator(plan, path, maxAverage);
@@ -268,7 +272,7 @@ export async function reconstructFile(path: string, options: ReconOptions = {}):
     return { volumes: assembled.volumes, report };
   } finally {
     await reconstructor?.close();
-    await piCtl?.close();
+    await pool?.close();
     selection?.close();
     reader.close();
   }
