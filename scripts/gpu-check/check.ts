@@ -148,6 +148,18 @@ k.dispose();
   let worst = 0;
   c.volumes.forEach((v, i) => (worst = Math.max(worst, relL2(g.volumes[i]!.magnitude.data, v.magnitude.data))));
   check('uhf recon webgpu vs cpu (simulated, 16 coils, prewhitened)', worst, 1e-4);
+  // parallel imaging: calibrated on the CPU threads, applied with the GPU kernels
+  const under = join(dir, 'small-r2.h5');
+  const us = simulate(presetParams('test-small', { coils: 16, matrix: [64, 60], slices: 4, acceleration: 2, acsLines: 20 }));
+  await writeIsmrmrd(under, us.header, us.acquisitions());
+  for (const pi of ['grappa', 'sense'] as const) {
+    const cu = await reconstructFile(under, { backend: 'cpu', pi });
+    const gu = await reconstructFile(under, { backend: 'webgpu', pi });
+    if (gu.report.backend !== 'webgpu') failures.push(`report backend (${pi})`);
+    let w = 0;
+    cu.volumes.forEach((v, i) => (w = Math.max(w, relL2(gu.volumes[i]!.magnitude.data, v.magnitude.data))));
+    check(`uhf recon --pi ${pi} webgpu vs cpu (R = 2, 20 ACS lines)`, w, 1e-4);
+  }
 }
 
 // ---- 3. benchmarks ---------------------------------------------------------------

@@ -81,6 +81,22 @@ describe('ESPIRiT signal subspace: the dual route (fewer patches than unknowns) 
     });
   }
 
+  it('the dual vectors from WebAssembly equal the JS loops (odd K and N)', () => {
+    const acs = acsBlock([20, 18, 1], 7, 0.05, 11);
+    const counts = new Set<number>();
+    for (const t of [0.001, 0.003, 0.01, 0.03]) {
+      const w = signalSubspace(acs, [20, 18, 1], 7, [5, 5, 1], t, 'dual');
+      const j = signalSubspace(acs, [20, 18, 1], 7, [5, 5, 1], t, 'dual-js');
+      expect(w.count).toBe(j.count);
+      expect(w.size % 2).toBe(1); // N = 175: the padded unknown
+      counts.add(w.count % 2);
+      let diff = 0;
+      for (let i = 0; i < j.vectors.length; i++) diff = Math.max(diff, Math.abs(w.vectors[i]! - j.vectors[i]!));
+      expect(diff).toBeLessThan(1e-12);
+    }
+    expect(counts.has(1)).toBe(true); // and a padded vector
+  });
+
   it('auto picks the dual route only when the patches are clearly fewer than the unknowns', () => {
     const acs = acsBlock([24, 24, 1], 4, 0.02, 3);
     expect(signalSubspace(acs, [24, 24, 1], 4, [6, 6, 1], 0.001).route).toBe('primal'); // 361 patches, 144 unknowns

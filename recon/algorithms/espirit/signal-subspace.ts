@@ -16,6 +16,7 @@
  * ESPIRiT never sees: it only uses the projector Σ v·vᴴ).
  */
 import { accumulateGram } from '../../linalg/gram.ts';
+import { dualVectorsWasm } from './dual-vectors-wasm.ts';
 import { calibrationGram, type Dims3 } from './calibration.ts';
 import { dominantEigenspace, type DominantEigenspace } from './subspace.ts';
 
@@ -29,14 +30,14 @@ export interface SignalSubspace extends DominantEigenspace {
 /** Dual route when the patches are at most this fraction of the unknowns. */
 const DUAL_BELOW = 0.75;
 
-export function signalSubspace(acs: Float32Array, acsDims: Dims3, channels: number, kernel: Dims3, threshold: number, route: 'auto' | 'primal' | 'dual' = 'auto'): SignalSubspace {
+export function signalSubspace(acs: Float32Array, acsDims: Dims3, channels: number, kernel: Dims3, threshold: number, route: 'auto' | 'primal' | 'dual' | 'dual-js' = 'auto'): SignalSubspace {
   const [ax, ay, az] = acsDims;
   const [kx, ky, kz] = kernel;
   const T = kx * ky * kz;
   const N = T * channels;
   const px = ax - kx + 1, py = ay - ky + 1, pz = az - kz + 1;
   const P = px * py * pz;
-  const dual = route === 'dual' || (route === 'auto' && P > 0 && P < DUAL_BELOW * N);
+  const dual = route === 'dual' || route === 'dual-js' || (route === 'auto' && P > 0 && P < DUAL_BELOW * N);
   if (!dual) {
     const cal = calibrationGram(acs, acsDims, channels, kernel);
     return { ...dominantEigenspace(cal.gram, cal.size, threshold), size: cal.size, route: 'primal' };
@@ -66,25 +67,48 @@ export function signalSubspace(acs: Float32Array, acsDims: Dims3, channels: numb
   accumulateGram(D, rows, P, N);
   const sub = dominantEigenspace(D, P, threshold);
   const K = sub.count;
-  // v_k = Σ_r p_r·u_k[r] / √λ_k, with p_r = conj(rows[r])
-  const vectors = new Float64Array(2 * K * N);
-  for (let k = 0; k < K; k++) {
-    const lambda = sub.values[k]!;
-    const inv = lambda > 0 ? 1 / Math.sqrt(lambda) : 0;
-    const vo = 2 * k * N;
-    for (let r = 0; r < P; r++) {
-      const ur = sub.vectors[2 * (k * P + r)]! * inv, ui = sub.vectors[2 * (k * P + r) + 1]! * inv;
-      if (ur === 0 && ui === 0) continue;
-      const ro = 2 * r * N;
-      for (let i = 0; i < 2 * N; i += 2) {
-        // (a − ib)·(ur + i·ui), a − ib = p_r[i]
-        const a = rows[ro + i]!, b = -rows[ro + i + 1]!;
-        vectors[vo + i] = vectors[vo + i]! + a * ur - b * ui;
-        vectors[vo + i + 1] = vectors[vo + i + 1]! + a * ui + b * ur;
-      }
-    }
-  }
+  // v_k[i] = Σ_r p_r[i]·u_k[r] / √λ_k, p_r = conj(rows[r])
+  const scale = Float64Array.from({ length: K }, (_, k) => (sub.values[k]! > 0 ? 1 / Math.sqrt(sub.values[k]!) : 0));
+  const vectors = (route === 'dual-js' ? null : dualVectorsWasm(rows, P, N, sub.vectors, K, scale)) ?? dualVectorsJs(rows, P, N, sub.vectors, K, scale);
   const values = new Float64Array(N);
   values.set(sub.values.subarray(0, Math.min(P, N)));
   return { values, count: K, vectors, size: N, route: 'dual' };
+}
+
+/**
+ * The JS form of dual-vectors-wasm.ts: dot products over r on a transposed
+ * copy (Yt[i][r] = p_r[i], contiguous in r), two vectors per pass.
+ */
+function dualVectorsJs(rows: Float32Array, P: number, N: number, U: Float64Array, K: number, scale: Float64Array): Float64Array {
+  const Yt = new Float64Array(2 * N * P);
+  for (let r = 0; r < P; r++) {
+    const ro = 2 * r * N;
+    for (let i = 0; i < N; i++) {
+      Yt[2 * (i * P + r)] = rows[ro + 2 * i]!;
+      Yt[2 * (i * P + r) + 1] = -rows[ro + 2 * i + 1]!;
+    }
+  }
+  const vectors = new Float64Array(2 * K * N);
+  for (let k0 = 0; k0 < K; k0 += 2) {
+    const k1 = Math.min(k0 + 1, K - 1);
+    const u0 = 2 * k0 * P, u1 = 2 * k1 * P;
+    const s0 = scale[k0]!, s1 = scale[k1]!;
+    for (let i = 0; i < N; i++) {
+      const yo = 2 * i * P;
+      let ar = 0, ai = 0, br = 0, bi = 0;
+      for (let r = 0; r < 2 * P; r += 2) {
+        const yr = Yt[yo + r]!, yi = Yt[yo + r + 1]!;
+        const xr = U[u0 + r]!, xi = U[u0 + r + 1]!, zr = U[u1 + r]!, zi = U[u1 + r + 1]!;
+        ar += yr * xr - yi * xi;
+        ai += yr * xi + yi * xr;
+        br += yr * zr - yi * zi;
+        bi += yr * zi + yi * zr;
+      }
+      vectors[2 * (k0 * N + i)] = ar * s0;
+      vectors[2 * (k0 * N + i) + 1] = ai * s0;
+      vectors[2 * (k1 * N + i)] = br * s1;
+      vectors[2 * (k1 * N + i) + 1] = bi * s1;
+    }
+  }
+  return vectors;
 }
