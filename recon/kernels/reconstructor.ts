@@ -27,10 +27,6 @@ export interface KernelReconstructorStats {
   backendImages: number;
   /** Images computed on the CPU after a backend failure. */
   cpuImages: number;
-  /** Images computed on the CPU because the backend chain lacks a step they need (none at present; kept for the report). */
-  cpuOnlyImages: number;
-  /** Why, for the report. */
-  cpuOnlyReason: string | null;
   /** The first backend failure, if any. */
   failure: string | null;
 }
@@ -40,7 +36,7 @@ export interface KernelReconstructor extends ImageReconstructor {
 }
 
 export function kernelReconstructor(kernels: KernelSet): KernelReconstructor {
-  const stats: KernelReconstructorStats = { backendImages: 0, cpuImages: 0, cpuOnlyImages: 0, cpuOnlyReason: null, failure: null };
+  const stats: KernelReconstructorStats = { backendImages: 0, cpuImages: 0, failure: null };
   const cache = new DeviceCache(kernels, Math.min(CALIBRATION_CACHE_BYTES, kernels.limits.maxArrayBytes));
   let inFlight = 0;
   const onCpu = (b: KspaceBuffer, r: ImageRecipe): ImageOutput => {

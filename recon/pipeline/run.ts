@@ -230,18 +230,14 @@ export async function reconstructFile(path: string, options: ReconOptions = {}):
     const enc = plan.encoding.encodedSpace.matrixSize;
     let backend = selection.backend;
     let backendReason = selection.reason;
-    if (onKernels && reconstructor !== onKernels) {
-      backend = 'cpu';
-      backendReason = `${selection.reason}; parallel imaging runs on the CPU backend in this version: the images were reconstructed on the CPU`;
-    } else if (onKernels) {
-      const { backendImages, cpuImages, cpuOnlyImages, cpuOnlyReason, failure } = onKernels.stats;
-      const all = backendImages + cpuImages + cpuOnlyImages;
+    if (onKernels) {
+      const { backendImages, cpuImages, failure } = onKernels.stats;
+      const all = backendImages + cpuImages;
       if (backendImages === 0 && all > 0) {
         backend = 'cpu';
-        backendReason = `${selection.reason}; ${failure ? `the GPU failed (${failure})` : cpuOnlyReason}: the images were reconstructed on the CPU`;
-      } else {
-        if (failure) warnings.push(`${cpuImages} of ${all} images were reconstructed on the CPU after a GPU failure: ${failure}`);
-        if (cpuOnlyImages) warnings.push(`${cpuOnlyImages} of ${all} images were reconstructed on the CPU: ${cpuOnlyReason}`);
+        backendReason = `${selection.reason}; the GPU failed (${failure ?? 'unknown'}): the images were reconstructed on the CPU`;
+      } else if (failure) {
+        warnings.push(`${cpuImages} of ${all} images were reconstructed on the CPU after a GPU failure: ${failure}`);
       }
     }
     const report: ReconReport = {
