@@ -6,6 +6,7 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { UhfError } from '../../shared/errors.ts';
+import { workerBundle } from './worker-bundle.ts';
 
 const BOOTSTRAP = new URL('./ts-worker.mjs', import.meta.url);
 
@@ -24,31 +25,39 @@ export class WorkerPool<In, Out> {
   private readonly queue: { job: In; transfer: ArrayBuffer[]; pending: Pending }[] = [];
   private closed = false;
 
+  /**
+   * Starts `size` workers running `moduleUrl`: from its bundle (worker-bundle.ts)
+   * once that is built, else through the tsx bootstrap. Jobs queue until then.
+   */
   constructor(moduleUrl: URL, size = defaultWorkerCount()) {
-    for (let i = 0; i < size; i++) {
-      const worker = new Worker(BOOTSTRAP, { workerData: { module: moduleUrl.href } });
-      const slot: Slot = { worker, busy: null };
-      worker.on('message', (msg: { ok: true; value: Out } | { ok: false; error: { code: string; message: string } }) => {
-        const p = slot.busy;
-        slot.busy = null;
-        if (p) {
-          if (msg.ok) p.resolve(msg.value);
-          else p.reject(new UhfError((msg.error.code as UhfError['code']) ?? 'INTERNAL', msg.error.message));
-        }
-        this.pump();
-      });
-      worker.on('error', (err) => {
-        const p = slot.busy;
-        slot.busy = null;
-        p?.reject(new UhfError('INTERNAL', `worker thread failed: ${err.message}`, { cause: err }));
-      });
-      worker.unref();
-      this.slots.push(slot);
-    }
+    this.size = size;
+    void workerBundle(moduleUrl).then((bundle) => {
+      if (this.closed) return;
+      for (let i = 0; i < size; i++) this.spawn(bundle ? new Worker(bundle) : new Worker(BOOTSTRAP, { workerData: { module: moduleUrl.href } }));
+      this.pump();
+    });
   }
 
-  get size(): number {
-    return this.slots.length;
+  readonly size: number;
+
+  private spawn(worker: Worker): void {
+    const slot: Slot = { worker, busy: null };
+    worker.on('message', (msg: { ok: true; value: Out } | { ok: false; error: { code: string; message: string } }) => {
+      const p = slot.busy;
+      slot.busy = null;
+      if (p) {
+        if (msg.ok) p.resolve(msg.value);
+        else p.reject(new UhfError((msg.error.code as UhfError['code']) ?? 'INTERNAL', msg.error.message));
+      }
+      this.pump();
+    });
+    worker.on('error', (err) => {
+      const p = slot.busy;
+      slot.busy = null;
+      p?.reject(new UhfError('INTERNAL', `worker thread failed: ${err.message}`, { cause: err }));
+    });
+    worker.unref();
+    this.slots.push(slot);
   }
 
   /** Jobs queued or running. */
