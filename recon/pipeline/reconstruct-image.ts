@@ -60,17 +60,20 @@ export function reconstructImage(b: KspaceBuffer, recipe: ImageRecipe): ImageOut
   const mix = recipe.channelMatrix;
   let mixed = false;
   // Parallel imaging was calibrated on whitened data: whiten first.
-  if (mix && recipe.pi) {
+  // Closed-form SENSE unfolds with per-voxel weights: the (square) whitening folds into them.
+  const foldIntoSense = mix !== undefined && recipe.pi?.method === 'sense' && mix.rows === mix.cols
+    && n1 % recipe.pi.accel[0] === 0 && n2 % recipe.pi.accel[1] === 0;
+  if (mix && recipe.pi && !foldIntoSense) {
     // Undersampled: most lines are empty and stay so.
     data = mixAcquiredLines(mix, data, b.dims, b.lineCount);
     nc = mix.rows;
     mixed = true;
-  } else if (mix && (mix.rows < mix.cols || (pfAxes.length && recipe.partialFourier !== 'zerofill'))) {
+  } else if (mix && !recipe.pi && (mix.rows < mix.cols || (pfAxes.length && recipe.partialFourier !== 'zerofill'))) {
     data = applyChannelMatrix(mix.m, mix.rows, mix.cols, data, n0 * n1 * n2, data).subarray(0, 2 * mix.rows * n0 * n1 * n2);
     nc = mix.rows;
     mixed = true;
   }
-  if (recipe.pi) return reconstructParallel(b, data, nc, recipe, recipe.pi);
+  if (recipe.pi) return reconstructParallel(b, data, nc, recipe, recipe.pi, foldIntoSense ? mix : undefined);
   let inImageSpace = false;
   if (pfAxes.length && recipe.partialFourier !== 'zerofill') {
     if (recipe.partialFourier === 'pocs') data = pocs(data, [n0, n1, n2, nc], ranges);

@@ -13,6 +13,7 @@ import type { KspaceBuffer } from './kspace-buffer.ts';
 import type { PiCalibration } from './pi-calibrate.ts';
 import type { ImageOutput, ImageRecipe } from './reconstruct-image.ts';
 import { resizeCentred } from './resize.ts';
+import type { ChannelMatrix } from './mix-lines.ts';
 import { senseWeightsFor } from './sense-weights-cache.ts';
 
 /** Real [x y z] → cropped to the recon matrix (via a complex round trip through resizeCentred). */
@@ -25,7 +26,11 @@ function cropReal(v: Float32Array, from: readonly number[], to: readonly number[
   return out;
 }
 
-export function reconstructParallel(b: KspaceBuffer, kspace: Float32Array, nc: number, recipe: ImageRecipe, cal: PiCalibration): ImageOutput {
+/**
+ * `kspace`: the buffer's k-space, whitened — or, for closed-form SENSE, raw with
+ * the square whitening matrix `unwhitened` to fold into the unfolding weights.
+ */
+export function reconstructParallel(b: KspaceBuffer, kspace: Float32Array, nc: number, recipe: ImageRecipe, cal: PiCalibration, unwhitened?: ChannelMatrix): ImageOutput {
   const [n0, n1, n2] = b.dims;
   const axes = recipe.is3D ? [0, 1, 2] : [0, 1];
   const g = recipe.gridMatrix;
@@ -62,7 +67,7 @@ export function reconstructParallel(b: KspaceBuffer, kspace: Float32Array, nc: n
       const lattice = detectLattice(mask, n1, n2, cal.accel);
       const k = maskLines(kspace, [n0, n1, n2, nc], latticeMask(n1, n2, cal.accel, lattice.offset));
       ifftc(k, [n0, n1, n2, nc], axes);
-      img = applySenseWeights(k, senseWeightsFor(cal, [n0, n1, n2], nc, lattice.offset), [n0, n1, n2], nc);
+      img = applySenseWeights(k, senseWeightsFor(cal, [n0, n1, n2], nc, lattice.offset, unwhitened), [n0, n1, n2], nc);
     } else {
       // The lattice does not tile the matrix: iterative SENSE on every acquired line.
       const sampled = new Uint8Array(n0 * n1 * n2);
