@@ -1,13 +1,15 @@
 /**
- * A worker_threads pool for voxel blocks. Workers load the TypeScript sources
- * through tsx's loader (as bin/uhf.mjs does); if they cannot start, callers
- * fall back to fitting inline.
+ * A worker_threads pool for voxel blocks. Workers load a bundle of worker.ts
+ * (recon/hosts/worker-bundle.ts), else the TypeScript sources through tsx's
+ * loader (as bin/uhf.mjs does); if they cannot start, callers fall back to
+ * fitting inline.
  */
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { UhfError } from '../../../shared/errors.ts';
+import { workerBundle } from '../../hosts/worker-bundle.ts';
 import type { ChunkOutput, GlmSetup } from './chunk.ts';
 import type { ChunkReply, ChunkRequest } from './worker.ts';
 
@@ -42,8 +44,10 @@ export class ChunkPool {
 
   /** Start `threads` workers and wait until each has built its model. */
   static async start(threads: number, setup: GlmSetup, timeoutMs = 60_000): Promise<ChunkPool> {
-    const source = bootstrapSource();
-    const workers = Array.from({ length: threads }, () => new Worker(source, { eval: true, workerData: { setup } }));
+    // From a bundle of worker.ts when esbuild can build one (starts in ~0.1 s), else through tsx.
+    const bundle = await workerBundle(new URL('./worker.ts', import.meta.url));
+    const source = bundle ? null : bootstrapSource();
+    const workers = Array.from({ length: threads }, () => (source === null ? new Worker(bundle!, { workerData: { setup } }) : new Worker(source, { eval: true, workerData: { setup } })));
     try {
       await Promise.all(
         workers.map(
