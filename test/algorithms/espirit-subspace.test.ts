@@ -14,30 +14,11 @@ import { dominantEigenspace, setSubspaceBackend, type DominantEigenspace } from 
 import { subspaceKernels } from '../../recon/algorithms/espirit/wasm.ts';
 import { hermitianEigen } from '../../recon/linalg/index.ts';
 import { isUhfError } from '../../shared/errors.ts';
+import { psdMatrix } from '../helpers/dense.ts';
 import { rng } from '../helpers/random.ts';
 
 /** Row-major interleaved complex n×n. */
 type Complex = Float64Array;
-
-/** B·Bᴴ for B n×r with column k scaled by decay^k. */
-function psd(n: number, r: number, decay: number, seed: number): Complex {
-  const u = rng(seed);
-  const B = new Float64Array(2 * n * r);
-  for (let i = 0; i < n; i++) for (let k = 0; k < r; k++) { B[2 * (i * r + k)] = (u() - 0.5) * decay ** k; B[2 * (i * r + k) + 1] = (u() - 0.5) * decay ** k; }
-  const A = new Float64Array(2 * n * n);
-  for (let i = 0; i < n; i++) {
-    for (let j = 0; j < n; j++) {
-      let re = 0, im = 0;
-      for (let k = 0; k < r; k++) {
-        const ar = B[2 * (i * r + k)]!, ai = B[2 * (i * r + k) + 1]!, br = B[2 * (j * r + k)]!, bi = B[2 * (j * r + k) + 1]!;
-        re += ar * br + ai * bi;
-        im += ai * br - ar * bi;
-      }
-      A[2 * (i * n + j)] = re; A[2 * (i * n + j) + 1] = im;
-    }
-  }
-  return A;
-}
 
 /** Q·diag(λ)·Qᴴ with Q a random unitary (Gram–Schmidt of a random complex matrix, columns). */
 function withSpectrum(lambda: readonly number[], seed: number): Complex {
@@ -145,13 +126,13 @@ describe('dominantEigenspace: WebAssembly path against the JS path and Jacobi', 
   });
 
   it.each([1, 2, 3, 4, 5, 8, 17, 32, 33, 64, 97])('random full-rank matrix, n = %i', (n) => {
-    const res = expectAgreement(psd(n, n, 0.85, 100 + n), n, 1e-3, true);
+    const res = expectAgreement(psdMatrix(n, n, 0.85, 100 + n), n, 1e-3, true);
     expect(res.count).toBeGreaterThan(0);
   });
 
   it('n = 150 and 200 (JS path as the reference)', () => {
     for (const n of [150, 200]) {
-      const res = expectAgreement(psd(n, n, 0.95, n), n, 1e-3, false);
+      const res = expectAgreement(psdMatrix(n, n, 0.95, n), n, 1e-3, false);
       expect(res.count).toBeGreaterThan(10);
       expect(res.count).toBeLessThan(n);
     }
@@ -159,7 +140,7 @@ describe('dominantEigenspace: WebAssembly path against the JS path and Jacobi', 
 
   it('rank-deficient: exactly the rank is selected, the null space is ≈ 0', () => {
     const n = 120, r = 30;
-    const res = expectAgreement(psd(n, r, 0.9, 11), n, 1e-4, true);
+    const res = expectAgreement(psdMatrix(n, r, 0.9, 11), n, 1e-4, true);
     for (let i = r; i < n; i++) expect(Math.abs(res.values[i]!)).toBeLessThan(1e-12 * res.values[0]!);
   });
 
@@ -174,7 +155,7 @@ describe('dominantEigenspace: WebAssembly path against the JS path and Jacobi', 
   it('block-diagonal matrices: already-reduced columns, with and without a pending update', () => {
     // blocks of 1 (no pending update at the skip) and of 2–3 (a skip right after a reflector)
     const sizes = [3, 1, 5, 2, 1, 1, 40, 3, 2];
-    const { a, n } = blockDiagonal(sizes.map((m, b) => ({ a: psd(m, m, 0.9, 7 + b), n: m })));
+    const { a, n } = blockDiagonal(sizes.map((m, b) => ({ a: psdMatrix(m, m, 0.9, 7 + b), n: m })));
     expectAgreement(a, n, 1e-3, true);
     // diagonal: every column already reduced
     const d = blockDiagonal([4, 1, 9, 2, 7, 3].map((v) => ({ a: Float64Array.of(v, 0), n: 1 })));
@@ -185,7 +166,7 @@ describe('dominantEigenspace: WebAssembly path against the JS path and Jacobi', 
 
   it('all n vectors of n = 257 (several blocks of the back-transformation, odd tails): eigenpairs and orthonormality', () => {
     const n = 257;
-    const A = psd(n, n, 0.97, 3);
+    const A = psdMatrix(n, n, 0.97, 3);
     const res = run('wasm', A, n, 0);
     expect(res.count).toBe(n);
     const top = res.values[0]!;
@@ -224,7 +205,7 @@ describe('dominantEigenspace: WebAssembly path against the JS path and Jacobi', 
     const n = 40;
     for (const backend of ['js', 'wasm'] as const) {
       for (const [i, k, part] of [[7, 3, 1], [12, 12, 1], [39, 0, 0]] as const) {
-        const A = psd(n, n, 0.8, 1);
+        const A = psdMatrix(n, n, 0.8, 1);
         A[2 * (i * n + k) + part] = part === 0 ? Infinity : NaN;
         let err: unknown;
         try { run(backend, A, n, 1e-3); } catch (e) { err = e; }

@@ -23,27 +23,8 @@ import { ifftc } from '../../recon/fft/index.ts';
 import { isUhfError } from '../../shared/errors.ts';
 import { bartPath, readCfl, runBart, tempDir, writeCfl } from '../helpers/cfl.ts';
 import { padAcs } from '../helpers/kspace.ts';
+import { psdMatrix } from '../helpers/dense.ts';
 import { rng } from '../helpers/random.ts';
-
-/** Hermitian PSD n×n = B·Bᴴ with B n×r, column k scaled by decay^k (row-major interleaved). */
-function psdMatrix(n: number, r: number, decay: number, seed: number): Float64Array {
-  const u = rng(seed);
-  const B = new Float64Array(2 * n * r);
-  for (let i = 0; i < n; i++) for (let k = 0; k < r; k++) { B[2 * (i * r + k)] = (u() - 0.5) * decay ** k; B[2 * (i * r + k) + 1] = (u() - 0.5) * decay ** k; }
-  const A = new Float64Array(2 * n * n);
-  for (let i = 0; i < n; i++) {
-    for (let j = 0; j < n; j++) {
-      let re = 0, im = 0;
-      for (let k = 0; k < r; k++) {
-        const ar = B[2 * (i * r + k)]!, ai = B[2 * (i * r + k) + 1]!, br = B[2 * (j * r + k)]!, bi = -B[2 * (j * r + k) + 1]!;
-        re += ar * br - ai * bi;
-        im += ar * bi + ai * br;
-      }
-      A[2 * (i * n + j)] = re; A[2 * (i * n + j) + 1] = im;
-    }
-  }
-  return A;
-}
 
 /** Σ_k v_k v_kᴴ for k < count; vectors either contiguous (stride n per vector) or as matrix columns. */
 function projector(vectors: Float64Array, n: number, count: number, columns: boolean): Float64Array {
