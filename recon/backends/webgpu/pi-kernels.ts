@@ -19,7 +19,7 @@ export interface GpuOps {
   whole(a: GpuArray): Range;
   newArray(floats: number): GpuArray;
   free(a: GpuArray): void;
-  /** Records one dispatch (see WebGpuKernels.dispatch). */
+  /** Records one dispatch (see GpuContext.dispatch in gpu-context.ts). */
   dispatch(key: string, code: () => string, bindings: (Range | GPUBuffer)[], total: number, params: number[]): void;
   /** A storage buffer holding `data`: released once the recorded work is submitted, or with `keep` at dispose. */
   storage(data: Uint32Array | Float32Array, keep?: boolean): GPUBuffer;
