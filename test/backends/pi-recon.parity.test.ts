@@ -9,6 +9,7 @@
  */
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { flagMask } from '../../shared/ismrmrd.ts';
 import { writeIsmrmrd } from '../../recon/io/ismrmrd/writer.ts';
 import { readNifti } from '../../recon/io/nifti/index.ts';
 import type { ReconOptions } from '../../recon/pipeline/options.ts';
@@ -28,10 +29,16 @@ afterAll(() => {
 const NRMSE = 1e-4;
 let fileCount = 0;
 
-async function simulated(overrides: Partial<SimParams>): Promise<string> {
+async function simulated(overrides: Partial<SimParams>, acsAsImageLines = false): Promise<string> {
   const file = join(tmp.dir, `sim-${fileCount++}.h5`);
   const scan = simulate(presetParams('test-small', { slices: 1, repetitions: 1, coils: 6, ...overrides }));
-  await writeIsmrmrd(file, scan.header, scan.acquisitions());
+  const calOnly = flagMask('IS_PARALLEL_CALIBRATION'), calImg = flagMask('IS_PARALLEL_CALIBRATION_AND_IMAGING');
+  const acquisitions = acsAsImageLines
+    ? (function* () {
+      for (const a of scan.acquisitions()) yield a.head.flags & calOnly ? { ...a, head: { ...a.head, flags: (a.head.flags & ~calOnly) | calImg } } : a;
+    })()
+    : scan.acquisitions();
+  await writeIsmrmrd(file, scan.header, acquisitions);
   return file;
 }
 
@@ -74,6 +81,7 @@ async function compare(file: string, opts: ReconOptions, path: Path): Promise<nu
 describe.skipIf(!gpu)('uhf recon --pi grappa|sense on WebGPU equals the CPU backend', () => {
   const cases: [string, () => Promise<string> | string, ReconOptions, Path][] = [
     ['GRAPPA, image-domain weights (R = 2, 40×36, 6 coils, 2 slices)', () => simulated({ matrix: [40, 36], slices: 2, acceleration: 2, acsLines: 16 }), { pi: 'grappa' }, 'grappa-image'],
+    ['GRAPPA, image-domain weights, ACS lines off the lattice also image lines (put back)', () => simulated({ matrix: [40, 36], acceleration: 3, acsLines: 16 }, true), { pi: 'grappa' }, 'grappa-image'],
     ['GRAPPA, k-space (R = 3 does not tile 32 lines), Walsh with phase', () => simulated({ matrix: [40, 32], acceleration: 3, acsLines: 16 }), { pi: 'grappa', combine: 'walsh', phase: true }, 'grappa-kspace'],
     ['GRAPPA, coil compression to 4, g-factor map', () => simulated({ matrix: [40, 36], acceleration: 2, acsLines: 16 }), { pi: 'grappa', coils: 4, gfactor: true }, 'grappa-image'],
     ['SENSE, closed-form unfolding (R = 2), g-factor map', () => simulated({ matrix: [40, 36], acceleration: 2, acsLines: 16 }), { pi: 'sense', gfactor: true }, 'sense-unfold'],

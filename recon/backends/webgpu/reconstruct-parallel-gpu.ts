@@ -119,6 +119,18 @@ export async function reconstructParallelWithKernels<A extends DeviceArray>(
     if (mix) data = track(k.channelMatrix(mix.m, mix.rows, mix.cols, data, N));
     return data;
   };
+  // Acquired lines off the lattice (ACS lines that are also image lines): image-domain
+  // GRAPPA puts every measured line back, as reconstructParallel does.
+  const offLattice = lattice !== null && mask.some((m, l) => m !== 0 && !lattice[l]);
+  const notAcquired = Float32Array.from(mask, (m) => (m ? 0 : 1));
+  /** The averaged, whitened k-space of the acquired lines only (the others zero). */
+  const measuredLines = (): A => {
+    let m = track(k.upload(b.data));
+    const w = Float32Array.from(b.lineCount, (count) => (count > 1 ? 1 / count : count === 1 ? 1 : 0));
+    k.weightLines(m, n0, n1 * n2, nc0, w, 0, n0 - 1);
+    if (mix) m = track(k.channelMatrix(mix.m, mix.rows, mix.cols, m, N));
+    return m;
+  };
   /** Buffer grid → recon grid (zero-filled k-space interpolation) → FOV crop. */
   const toRecon = (img: A, channels: number): A => {
     if (regrid) {
@@ -156,10 +168,20 @@ export async function reconstructParallelWithKernels<A extends DeviceArray>(
           k.fft(data, [...grid, c], axes, { inverse: true });
           return finish(track(k.resize(data, [...grid, c], [...out, c])), c);
         }
+        // the measured lines, ACS included, for the image-domain GRAPPA's data consistency
+        const measured = method.kind === 'grappa-image' && offLattice ? measuredLines() : null;
         k.fft(data, [...dims, nc], axes, { inverse: true });
         if (method.kind === 'grappa-image') {
           const W = calibration('grappa', () => cal.weights!);
-          return finish(toRecon(track(k.voxelMatrix(data, W, N, nc, nc)), nc), nc);
+          const full = track(k.voxelMatrix(data, W, N, nc, nc));
+          if (measured) {
+            // as reconstructParallel: the estimates of the acquired lines give way to the measured ones
+            k.fft(full, [...dims, nc], axes);
+            k.weightLines(full, n0, n1 * n2, nc, notAcquired, 0, n0 - 1);
+            k.axpby(full, measured, 1, 1);
+            k.fft(full, [...dims, nc], axes, { inverse: true });
+          }
+          return finish(toRecon(full, nc), nc);
         }
         const [o1, o2] = method.offset;
         const w = calibration(`sense ${o1} ${o2}`, () => senseUnfoldWeights(cal.maps!, dims, nc, cal.accel, { offset: method.offset }).weights);
