@@ -12,13 +12,15 @@ import { UhfError } from '../../shared/errors.ts';
 import type { KernelSenseOperator } from './sense-operator.ts';
 import type { DeviceArray, KernelSet } from './types.ts';
 
-export interface KernelCgSenseOptions {
+export interface KernelCgSenseOptions<A extends DeviceArray = DeviceArray> {
   /** Tikhonov λ: solves (EᴴE + λI)ρ = Eᴴy. Default 0. */
   lambda?: number;
   /** Maximum CG iterations. Default 30. */
   iterations?: number;
   /** Stop when ‖r‖ ≤ tolerance·‖Eᴴy‖. Default 1e-6. */
   tolerance?: number;
+  /** Start image [x, y, z] on the backend (default 0; not modified). */
+  initial?: A;
 }
 
 export interface KernelCgSenseResult<A extends DeviceArray> {
@@ -39,7 +41,7 @@ async function scalar<A extends DeviceArray>(k: KernelSet<A>, a: A): Promise<num
 }
 
 /** CG-SENSE of k-space `y` [ro, e1, e2, cha] (on the backend; unsampled entries ignored). */
-export async function kernelCgSense<A extends DeviceArray>(k: KernelSet<A>, op: KernelSenseOperator<A>, y: A, opts: KernelCgSenseOptions = {}): Promise<KernelCgSenseResult<A>> {
+export async function kernelCgSense<A extends DeviceArray>(k: KernelSet<A>, op: KernelSenseOperator<A>, y: A, opts: KernelCgSenseOptions<A> = {}): Promise<KernelCgSenseResult<A>> {
   const lambda = opts.lambda ?? 0;
   const maxIt = opts.iterations ?? 30;
   const tol = opts.tolerance ?? 1e-6;
@@ -53,14 +55,22 @@ export async function kernelCgSense<A extends DeviceArray>(k: KernelSet<A>, op: 
     return a;
   };
   try {
-    // x = 0, r = p = Eᴴy
-    const [x, r, p, bnorm2] = await k.checked(() => {
-      const x = hold(k.zeros(n2));
+    // x = x₀ (default 0), r = p = Eᴴy − (EᴴE + λ)x₀, as cgSense
+    const [x, r, p, bnorm2, rr0] = await k.checked(() => {
+      const init = opts.initial;
+      const x = hold(init ? k.copy(init) : k.zeros(n2));
       const r = hold(op.adjoint(y));
+      const b2 = scalar(k, k.dot(r, r));
+      if (init) {
+        const q = op.normal(x);
+        if (lambda !== 0) k.axpby(q, x, 1, lambda);
+        k.axpby(r, q, 1, -1);
+        k.free(q);
+      }
       const p = hold(k.copy(r));
-      return Promise.all([x, r, p, scalar(k, k.dot(r, r))] as const);
+      return Promise.all([x, r, p, b2, init ? scalar(k, k.dot(r, r)) : b2] as const);
     });
-    let rr = bnorm2;
+    let rr = rr0;
     const stop = tol * tol * bnorm2;
     let it = 0;
     // p ← r + β·p is issued with the next step (the last one is never needed)

@@ -13,7 +13,7 @@ import type { KspaceBuffer } from './kspace-buffer.ts';
 import type { PiCalibration } from './pi-calibrate.ts';
 import type { ImageOutput, ImageRecipe } from './reconstruct-image.ts';
 import { resizeCentred } from './resize.ts';
-import type { ChannelMatrix } from './mix-lines.ts';
+import { mixAcquiredLines, type ChannelMatrix } from './mix-lines.ts';
 import { senseWeightsFor } from './sense-weights-cache.ts';
 
 /** Real [x y z] → cropped to the recon matrix (via a complex round trip through resizeCentred). */
@@ -30,6 +30,20 @@ function cropReal(v: Float32Array, from: readonly number[], to: readonly number[
  * `kspace`: the buffer's k-space, whitened — or, for closed-form SENSE, raw with
  * the square whitening matrix `unwhitened` to fold into the unfolding weights.
  */
+/**
+ * CG iterations that take the unfolded SENSE image to the least-squares
+ * solution over every acquired line (measured on BART's phantom, R = 3, 1 %
+ * noise: 3 already reach the converged NRMSE).
+ */
+export const SENSE_FINISH_ITERATIONS = 5;
+
+/** The per-sample mask [ro, e1, e2] of the acquired lines. */
+function sampledSamples(mask: Uint8Array, n0: number): Uint8Array {
+  const sampled = new Uint8Array(n0 * mask.length);
+  for (let line = 0; line < mask.length; line++) if (mask[line]) sampled.fill(1, line * n0, (line + 1) * n0);
+  return sampled;
+}
+
 /** Whether acquired lines (mask over [e1, e2]) lie off the lattice at `offset`. */
 function hasOffLatticeLines(mask: Uint8Array, n1: number, n2: number, accel: readonly [number, number], offset: readonly [number, number]): boolean {
   const lat = latticeMask(n1, n2, accel, offset);
@@ -86,17 +100,20 @@ export function reconstructParallel(b: KspaceBuffer, kspace: Float32Array, nc: n
     const mask = acquiredLineMask(kspace, [n0, n1, n2, nc]);
     let img: Float32Array;
     if (n1 % cal.accel[0] === 0 && n2 % cal.accel[1] === 0) {
-      // Closed-form unfolding. Only the regular lattice aliases regularly: ACS
-      // lines off the lattice are dropped here.
+      // Closed-form unfolding. Only the regular lattice aliases regularly: image
+      // lines off it (ACS lines that are image lines too) are left to a few CG
+      // iterations over every acquired line, started from the unfolded image.
       const lattice = detectLattice(mask, n1, n2, cal.accel);
       const k = maskLines(kspace, [n0, n1, n2, nc], latticeMask(n1, n2, cal.accel, lattice.offset));
       ifftc(k, [n0, n1, n2, nc], axes);
       img = applySenseWeights(k, senseWeightsFor(cal, [n0, n1, n2], nc, lattice.offset, unwhitened), [n0, n1, n2], nc);
+      if (hasOffLatticeLines(mask, n1, n2, cal.accel, lattice.offset)) {
+        const y = unwhitened ? mixAcquiredLines(unwhitened, kspace, [n0, n1, n2, nc], Uint16Array.from(mask)) : kspace;
+        img = cgSense(y, sampledSamples(mask, n0), cal.maps!, [n0, n1, n2], nc, { iterations: SENSE_FINISH_ITERATIONS, tolerance: 1e-5, initial: img }).image;
+      }
     } else {
       // The lattice does not tile the matrix: iterative SENSE on every acquired line.
-      const sampled = new Uint8Array(n0 * n1 * n2);
-      for (let line = 0; line < n1 * n2; line++) if (mask[line]) sampled.fill(1, line * n0, (line + 1) * n0);
-      img = cgSense(kspace, sampled, cal.maps!, [n0, n1, n2], nc, { iterations: 30, tolerance: 1e-5 }).image;
+      img = cgSense(kspace, sampledSamples(mask, n0), cal.maps!, [n0, n1, n2], nc, { iterations: 30, tolerance: 1e-5 }).image;
     }
     if (grid[0] !== n0 || grid[1] !== n1 || grid[2] !== n2) {
       fftc(img, [n0, n1, n2], axes);

@@ -84,6 +84,7 @@ describe.skipIf(!gpu)('uhf recon --pi grappa|sense on WebGPU equals the CPU back
     ['GRAPPA, image-domain weights, ACS lines off the lattice also image lines (put back)', () => simulated({ matrix: [40, 36], acceleration: 3, acsLines: 16 }, true), { pi: 'grappa' }, 'grappa-image'],
     ['GRAPPA, k-space (R = 3 does not tile 32 lines), Walsh with phase', () => simulated({ matrix: [40, 32], acceleration: 3, acsLines: 16 }), { pi: 'grappa', combine: 'walsh', phase: true }, 'grappa-kspace'],
     ['GRAPPA, coil compression to 4, g-factor map', () => simulated({ matrix: [40, 36], acceleration: 2, acsLines: 16 }), { pi: 'grappa', coils: 4, gfactor: true }, 'grappa-image'],
+    ['SENSE, unfolding finished by CG over ACS lines that are image lines too (R = 3)', () => simulated({ matrix: [40, 36], acceleration: 3, acsLines: 16 }, true), { pi: 'sense' }, 'sense-unfold'],
     ['SENSE, closed-form unfolding (R = 2), g-factor map', () => simulated({ matrix: [40, 36], acceleration: 2, acsLines: 16 }), { pi: 'sense', gfactor: true }, 'sense-unfold'],
     ['CG-SENSE (R = 3, 32 lines)', () => simulated({ matrix: [40, 32], acceleration: 3, acsLines: 16 }), { pi: 'sense' }, 'cg-sense'],
     ['ismrmrd-tools Shepp-Logan (interleaved, R = 2), GRAPPA', sheppLogan, { pi: 'grappa' }, 'grappa-image'],

@@ -34,6 +34,7 @@ import type { DeviceArray, KernelSet } from '../../kernels/types.ts';
 import type { KspaceBuffer } from '../../pipeline/kspace-buffer.ts';
 import type { PiCalibration } from '../../pipeline/pi-calibrate.ts';
 import type { ImageOutput, ImageRecipe } from '../../pipeline/reconstruct-image.ts';
+import { SENSE_FINISH_ITERATIONS } from '../../pipeline/reconstruct-parallel.ts';
 import { resizeCentred } from '../../pipeline/resize.ts';
 
 type Dims3 = [number, number, number];
@@ -120,7 +121,8 @@ export async function reconstructParallelWithKernels<A extends DeviceArray>(
     return data;
   };
   // Acquired lines off the lattice (ACS lines that are also image lines): image-domain
-  // GRAPPA puts every measured line back, as reconstructParallel does.
+  // GRAPPA puts every measured line back and SENSE finishes with CG over every
+  // acquired line, as reconstructParallel does.
   const offLattice = lattice !== null && mask.some((m, l) => m !== 0 && !lattice[l]);
   const notAcquired = Float32Array.from(mask, (m) => (m ? 0 : 1));
   /** The averaged, whitened k-space of the acquired lines only (the others zero). */
@@ -148,11 +150,22 @@ export async function reconstructParallelWithKernels<A extends DeviceArray>(
 
   let result: Result;
   try {
-    if (method.kind === 'cg-sense') {
+    if (method.kind === 'cg-sense' || (method.kind === 'sense-unfold' && offLattice)) {
       const { image } = await k.checked(() => {
         const data = front();
-        const op = kernelSenseOperator(k, calibration('maps', () => cal.maps!), method.sampled, dims, nc);
-        return kernelCgSense(k, op, data, { iterations: 30, tolerance: 1e-5 }).finally(() => op.free());
+        if (method.kind === 'cg-sense') {
+          const op = kernelSenseOperator(k, calibration('maps', () => cal.maps!), method.sampled, dims, nc);
+          return kernelCgSense(k, op, data, { iterations: 30, tolerance: 1e-5 }).finally(() => op.free());
+        }
+        // as reconstructParallel: the unfolded image, finished by CG over every acquired line
+        k.fft(data, [...dims, nc], axes, { inverse: true });
+        const [o1, o2] = method.offset;
+        const w = calibration(`sense ${o1} ${o2}`, () => senseUnfoldWeights(cal.maps!, dims, nc, cal.accel, { offset: method.offset }).weights);
+        const initial = track(k.voxelMatrix(data, w, N, nc, 1));
+        const sampled = new Uint8Array(N);
+        for (let line = 0; line < n1 * n2; line++) if (mask[line]) sampled.fill(1, line * n0, (line + 1) * n0);
+        const op = kernelSenseOperator(k, calibration('maps', () => cal.maps!), sampled, dims, nc);
+        return kernelCgSense(k, op, measuredLines(), { iterations: SENSE_FINISH_ITERATIONS, tolerance: 1e-5, initial }).finally(() => op.free());
       });
       track(image);
       result = await k.checked(() => k.read(toRecon(image, 1)).then((complex) => ({ complex })));
