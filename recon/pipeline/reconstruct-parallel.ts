@@ -17,7 +17,7 @@ import { mixAcquiredLines, type ChannelMatrix } from './mix-lines.ts';
 import { senseWeightsFor } from './sense-weights-cache.ts';
 
 /** Real [x y z] → cropped to the recon matrix (via a complex round trip through resizeCentred). */
-function cropReal(v: Float32Array, from: readonly number[], to: readonly number[]): Float32Array {
+export function cropReal(v: Float32Array, from: readonly number[], to: readonly number[]): Float32Array {
   const c = new Float32Array(2 * v.length);
   for (let i = 0; i < v.length; i++) c[2 * i] = v[i]!;
   const r = resizeCentred(c, from, to);
@@ -37,15 +37,18 @@ function cropReal(v: Float32Array, from: readonly number[], to: readonly number[
  */
 export const SENSE_FINISH_ITERATIONS = 5;
 
+/** CG-SENSE where the lattice does not tile the matrix. */
+export const CG_SENSE = { iterations: 30, tolerance: 1e-5 } as const;
+
 /** The per-sample mask [ro, e1, e2] of the acquired lines. */
-function sampledSamples(mask: Uint8Array, n0: number): Uint8Array {
+export function sampledSamples(mask: Uint8Array, n0: number): Uint8Array {
   const sampled = new Uint8Array(n0 * mask.length);
   for (let line = 0; line < mask.length; line++) if (mask[line]) sampled.fill(1, line * n0, (line + 1) * n0);
   return sampled;
 }
 
 /** Whether acquired lines (mask over [e1, e2]) lie off the lattice at `offset`. */
-function hasOffLatticeLines(mask: Uint8Array, n1: number, n2: number, accel: readonly [number, number], offset: readonly [number, number]): boolean {
+export function hasOffLatticeLines(mask: Uint8Array, n1: number, n2: number, accel: readonly [number, number], offset: readonly [number, number]): boolean {
   const lat = latticeMask(n1, n2, accel, offset);
   for (let l = 0; l < n1 * n2; l++) if (mask[l] && !lat[l]) return true;
   return false;
@@ -113,7 +116,7 @@ export function reconstructParallel(b: KspaceBuffer, kspace: Float32Array, nc: n
       }
     } else {
       // The lattice does not tile the matrix: iterative SENSE on every acquired line.
-      img = cgSense(kspace, sampledSamples(mask, n0), cal.maps!, [n0, n1, n2], nc, { iterations: 30, tolerance: 1e-5 }).image;
+      img = cgSense(kspace, sampledSamples(mask, n0), cal.maps!, [n0, n1, n2], nc, CG_SENSE).image;
     }
     if (grid[0] !== n0 || grid[1] !== n1 || grid[2] !== n2) {
       fftc(img, [n0, n1, n2], axes);

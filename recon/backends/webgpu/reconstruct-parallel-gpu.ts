@@ -34,20 +34,9 @@ import type { DeviceArray, KernelSet } from '../../kernels/types.ts';
 import type { KspaceBuffer } from '../../pipeline/kspace-buffer.ts';
 import type { PiCalibration } from '../../pipeline/pi-calibrate.ts';
 import type { ImageOutput, ImageRecipe } from '../../pipeline/reconstruct-image.ts';
-import { SENSE_FINISH_ITERATIONS } from '../../pipeline/reconstruct-parallel.ts';
-import { resizeCentred } from '../../pipeline/resize.ts';
+import { CG_SENSE, cropReal, hasOffLatticeLines, sampledSamples, SENSE_FINISH_ITERATIONS } from '../../pipeline/reconstruct-parallel.ts';
 
 type Dims3 = [number, number, number];
-
-/** Real [x y z] → cropped to the recon matrix, as the CPU chain's cropReal. */
-function cropReal(v: Float32Array, from: readonly number[], to: readonly number[]): Float32Array {
-  const c = new Float32Array(2 * v.length);
-  for (let i = 0; i < v.length; i++) c[2 * i] = v[i]!;
-  const r = resizeCentred(c, from, to);
-  const out = new Float32Array(r.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = r[2 * i]!;
-  return out;
-}
 
 /** Which application, decided on the host as reconstructParallel decides it. */
 type Method =
@@ -64,9 +53,7 @@ function methodOf(cal: PiCalibration, mask: Uint8Array, dims: Dims3): Method {
     return { kind: 'grappa-kspace', roles: grappaLineRoles(mask, n1, n2, accel, detectLattice(mask, n1, n2, accel).offset) };
   }
   if (n1 % cal.accel[0] === 0 && n2 % cal.accel[1] === 0) return { kind: 'sense-unfold', offset: detectLattice(mask, n1, n2, cal.accel).offset };
-  const sampled = new Uint8Array(n0 * n1 * n2);
-  for (let line = 0; line < n1 * n2; line++) if (mask[line]) sampled.fill(1, line * n0, (line + 1) * n0);
-  return { kind: 'cg-sense', sampled };
+  return { kind: 'cg-sense', sampled: sampledSamples(mask, n0) };
 }
 
 type Result = { rss: Float32Array } | { coils: Float32Array; channels: number } | { complex: Float32Array };
@@ -123,7 +110,7 @@ export async function reconstructParallelWithKernels<A extends DeviceArray>(
   // Acquired lines off the lattice (ACS lines that are also image lines): image-domain
   // GRAPPA puts every measured line back and SENSE finishes with CG over every
   // acquired line, as reconstructParallel does.
-  const offLattice = lattice !== null && mask.some((m, l) => m !== 0 && !lattice[l]);
+  const offLattice = (method.kind === 'grappa-image' || method.kind === 'sense-unfold') && hasOffLatticeLines(mask, n1, n2, cal.accel, method.offset);
   const notAcquired = Float32Array.from(mask, (m) => (m ? 0 : 1));
   /** The averaged, whitened k-space of the acquired lines only (the others zero). */
   const measuredLines = (): A => {
@@ -155,16 +142,14 @@ export async function reconstructParallelWithKernels<A extends DeviceArray>(
         const data = front();
         if (method.kind === 'cg-sense') {
           const op = kernelSenseOperator(k, calibration('maps', () => cal.maps!), method.sampled, dims, nc);
-          return kernelCgSense(k, op, data, { iterations: 30, tolerance: 1e-5 }).finally(() => op.free());
+          return kernelCgSense(k, op, data, CG_SENSE).finally(() => op.free());
         }
         // as reconstructParallel: the unfolded image, finished by CG over every acquired line
         k.fft(data, [...dims, nc], axes, { inverse: true });
         const [o1, o2] = method.offset;
         const w = calibration(`sense ${o1} ${o2}`, () => senseUnfoldWeights(cal.maps!, dims, nc, cal.accel, { offset: method.offset }).weights);
         const initial = track(k.voxelMatrix(data, w, N, nc, 1));
-        const sampled = new Uint8Array(N);
-        for (let line = 0; line < n1 * n2; line++) if (mask[line]) sampled.fill(1, line * n0, (line + 1) * n0);
-        const op = kernelSenseOperator(k, calibration('maps', () => cal.maps!), sampled, dims, nc);
+        const op = kernelSenseOperator(k, calibration('maps', () => cal.maps!), sampledSamples(mask, n0), dims, nc);
         return kernelCgSense(k, op, measuredLines(), { iterations: SENSE_FINISH_ITERATIONS, tolerance: 1e-5, initial }).finally(() => op.free());
       });
       track(image);
