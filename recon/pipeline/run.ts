@@ -95,9 +95,9 @@ export async function reconstructFile(path: string, options: ReconOptions = {}):
     const threads = Math.min(o.workers ?? defaultWorkerCount(), expectedImages(plan));
     selection = await timer.timeAsync('backend', () => openBackend(o.backend));
     const onKernels: KernelReconstructor | undefined = selection.kernels ? kernelReconstructor(selection.kernels) : undefined;
-    // Parallel imaging is applied with the kernels too; `threads` still sizes the calibration pool.
     // One set of worker threads, started now (their start-up overlaps the reading),
-    // for the images and the calibrations alike.
+    // for the images and the calibrations alike; with a kernel backend (parallel
+    // imaging applied there too) only the calibrations use it.
     pool = threads > 1 && (!onKernels || piSetup) ? reconWorkerPool(threads) : null;
     reconstructor = onKernels ?? (pool ? pooledReconstructor(pool) : inlineReconstructor());
     piCtl = piSetup ? new ParallelImaging(piSetup, plan, path, pool, Boolean(o.gfactor)) : undefined;
